@@ -1,0 +1,18 @@
+# Sourced by bin/hub and bin/test: create .venv and install the project from
+# pyproject.toml when it is missing or pyproject.toml changed. Needs only python3 >= 3.11.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+EXTRAS="${1:-}"
+PY="${PYTHON:-python3}"
+stamp="$VENV/.installed-$( (cat "$ROOT/pyproject.toml"; echo "$EXTRAS") | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PY" -m venv "$VENV" >&2
+  fi
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
+  target="$ROOT"
+  [ -n "$EXTRAS" ] && target="$ROOT[$EXTRAS]"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$target" >&2
+  rm -f "$VENV"/.installed-* && touch "$stamp"
+fi

@@ -1,0 +1,31 @@
+"""The one place channels are registered: a connector and its normalizer, a
+line each. A new channel is one connector module, one normalizer module and
+one line here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from hub.connectors.base import Connector
+from hub.connectors.hotline import HotlineConnector
+from hub.connectors.telematics import TelematicsConnector
+from hub.connectors.web import WebConnector
+from hub.event import Event
+from hub.normalizers import hotline, telematics, web
+
+Normalizer = Callable[[dict, datetime], Event]
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    connector: type[Connector]
+    normalize: Normalizer
+
+
+CHANNELS: tuple[ChannelSpec, ...] = (
+    ChannelSpec(HotlineConnector, hotline.normalize),
+    ChannelSpec(WebConnector, web.normalize),
+    ChannelSpec(TelematicsConnector, telematics.normalize),
+)

@@ -1,0 +1,145 @@
+"""The ``hub`` command (contract §1)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from pathlib import Path
+
+import click
+
+from hub.errors import HubError
+from hub.settings import SIGNED_SOURCES, load_settings
+
+
+def _settings():
+    try:
+        return load_settings()
+    except HubError as err:
+        raise click.ClickException(err.message) from err
+
+
+@click.group()
+def main() -> None:
+    """Omnichannel intake hub. Configuration: HUB_* environment variables (see README)."""
+
+
+@main.command()
+def up() -> None:
+    """Everything on one machine (embedded broker when HUB_KAFKA_BOOTSTRAP is unset)."""
+    from hub.logs import configure
+    from hub.supervisor import up as run_up
+
+    settings = _settings()
+    configure(settings.log_level)
+    try:
+        sys.exit(run_up(settings))
+    except HubError as err:
+        raise click.ClickException(err.message) from err
+
+
+@main.command()
+def gateway() -> None:
+    """The HTTP gateway (scale out by running more copies)."""
+    import uvicorn
+
+    from hub.gateway.app import create_app
+    from hub.logs import configure, logging_dict_config
+
+    settings = _settings()
+    configure(settings.log_level)
+    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port,
+                log_config=logging_dict_config(settings.log_level), access_log=False)
+
+
+@main.command()
+def worker() -> None:
+    """The stream worker (scale out with partitions and more copies)."""
+    from hub.logs import configure
+    from hub.worker.app import run
+
+    settings = _settings()
+    configure(settings.log_level)
+    try:
+        run(settings)
+    except HubError as err:
+        raise click.ClickException(err.message) from err
+
+
+@main.group()
+def topics() -> None:
+    """Topic administration."""
+
+
+@topics.command("create")
+def topics_create() -> None:
+    """Create every contract topic (idempotent)."""
+    from hub.kafka.topics import create_topics
+
+    try:
+        result = asyncio.run(create_topics(_settings()))
+    except HubError as err:
+        raise click.ClickException(err.message) from err
+    for name, state in sorted(result.items()):
+        click.echo(f"{state:8} {name}")
+
+
+@main.group()
+def customers() -> None:
+    """Customer records."""
+
+
+@customers.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def customers_load(file: Path) -> None:
+    """Publish customer records (JSONL or CSV) to hub.customers."""
+    from hub.customers_load import load
+    from hub.kafka.bus import Bus
+
+    async def go() -> int:
+        bus = Bus(_settings())
+        try:
+            return await load(bus, file)
+        finally:
+            await bus.close()
+
+    try:
+        count = asyncio.run(go())
+    except HubError as err:
+        raise click.ClickException(err.message) from err
+    click.echo(f"published {count} customer records to hub.customers")
+
+
+@main.command()
+@click.argument("topic_names", metavar="TOPIC...", nargs=-1, required=True)
+@click.option("--from-beginning", is_flag=True, help="Start at the oldest record.")
+def tail(topic_names: tuple[str, ...], from_beginning: bool) -> None:
+    """Follow topics, one line per event."""
+    from hub.tail import run
+
+    try:
+        run(_settings().bootstrap, list(topic_names), from_beginning)
+    except HubError as err:
+        raise click.ClickException(err.message) from err
+
+
+@main.command()
+@click.option("--source", type=click.Choice(SIGNED_SOURCES), required=True)
+@click.option("--id", "msg_id", default=None, help="webhook-id (default: random)")
+@click.argument("file", type=click.File("rb"))
+def sign(source: str, msg_id: str | None, file) -> None:
+    """Print Standard Webhooks headers for FILE, one per line (for curl -H @file)."""
+    from standardwebhooks.webhooks import Webhook
+
+    from hub.signatures import signed_headers
+
+    body = file.read()
+    headers = signed_headers(_settings().source_secret(source), body,
+                             msg_id or f"msg_{uuid.uuid4().hex}")
+    try:  # cross-check with the reference implementation where the body is text
+        Webhook(_settings().source_secret(source)).verify(body, headers)
+    except UnicodeDecodeError:
+        pass
+    for name, value in headers.items():
+        click.echo(f"{name}: {value}")

@@ -1,0 +1,90 @@
+"""What every connector is, and the shared base for Standard-Webhooks JSON pushes.
+
+A connector turns one HTTP request into zero or more :class:`Received`
+payloads (raising a :class:`~hub.errors.HubError` when it must refuse), and
+turns the ingest outcome back into the answer its upstream expects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import orjson
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+from hub import signatures
+from hub.errors import BrokerUnavailable, HubError, InvalidPayload, UnsupportedMediaType
+from hub.settings import Settings
+
+
+@dataclass(frozen=True)
+class Received:
+    """One upstream message pulled out of a request, before normalization."""
+
+    payload: Any
+    delivery_id: str | None = None  # the transport's own id (webhook-id), a fallback id
+
+
+@dataclass(frozen=True)
+class Accepted:
+    event_id: str
+    duplicate: bool
+
+
+class Connector:
+    channel: ClassVar[str]
+    path: ClassVar[str]
+    methods: ClassVar[tuple[str, ...]] = ("POST",)
+    summary: ClassVar[str] = ""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def receive(self, request: Request, body: bytes) -> list[Received]:
+        raise NotImplementedError  # pragma: no cover - every connector overrides it
+
+    def answer(self, accepted: list[Accepted]) -> Response:
+        if len(accepted) == 1:
+            a = accepted[0]
+            return JSONResponse({"event_id": a.event_id,
+                                 "status": "duplicate" if a.duplicate else "accepted"},
+                                status_code=202)
+        return JSONResponse({"events": [{"event_id": a.event_id, "status": "duplicate"
+                                         if a.duplicate else "accepted"} for a in accepted],
+                             "status": "accepted"}, status_code=202)
+
+    def refuse(self, error: HubError) -> Response:
+        headers = {"Retry-After": str(error.retry_after_s)} \
+            if isinstance(error, BrokerUnavailable) else None
+        return JSONResponse(error.to_body(), status_code=error.status, headers=headers)
+
+
+def require_json(request: Request) -> None:
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != "application/json" and not ctype.endswith("+json"):
+        raise UnsupportedMediaType(f"expected application/json, got {ctype or 'nothing'}")
+
+
+def parse_json_object(body: bytes) -> dict:
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidPayload(f"body is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise InvalidPayload("body must be a JSON object")
+    return value
+
+
+class StandardWebhookJson(Connector):
+    """A JSON push signed per Standard Webhooks with the channel's source secret."""
+
+    source: ClassVar[str]
+
+    async def receive(self, request: Request, body: bytes) -> list[Received]:
+        delivery_id = signatures.verify(
+            self.settings.source_secret(self.source), body, request.headers,
+            tolerance_s=self.settings.webhook_tolerance_s)
+        require_json(request)
+        return [Received(parse_json_object(body), delivery_id)]

@@ -1,0 +1,1 @@
+"""The HTTP gateway: every channel's webhook endpoint, health, metrics, docs."""

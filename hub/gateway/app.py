@@ -1,0 +1,110 @@
+"""The gateway's ASGI app. FastAPI (on Starlette) because it gives the
+OpenAPI document at /docs for free while leaving us the raw body, which
+every signature scheme needs byte for byte."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from hub.channels import CHANNELS, ChannelSpec
+from hub.connectors.base import Connector
+from hub.errors import HubError, PayloadTooLarge
+from hub.event import utcnow
+from hub.gateway.ingest import Ingest
+from hub.gateway.metrics import LATENCY, REQUESTS
+from hub.kafka.bus import Bus
+from hub.settings import Settings
+
+log = structlog.get_logger("hub.gateway")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refusing more than ``limit`` bytes before reading them where
+    the client declared its length, and while streaming where it did not."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"body of {declared} bytes exceeds the {limit}-byte limit")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"body exceeds the {limit}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _handler(connector: Connector, spec: ChannelSpec, ingest: Ingest,
+             settings: Settings) -> Callable[[Request], Awaitable[Response]]:
+    async def handle(request: Request) -> Response:
+        started = time.perf_counter()
+        outcome = "accepted"
+        with structlog.contextvars.bound_contextvars(channel=connector.channel):
+            try:
+                body = await read_body(request, settings.max_body_bytes)
+                received = await connector.receive(request, body)
+                received_at = utcnow()
+                events = [spec.normalize(r.payload, received_at) for r in received]
+                accepted = await ingest.store(request, body, events, received_at)
+                for a in accepted:
+                    log.info("webhook.accepted", event_id=a.event_id, duplicate=a.duplicate)
+                if any(a.duplicate for a in accepted):
+                    outcome = "duplicate"
+                return connector.answer(accepted)
+            except HubError as err:
+                outcome = err.code
+                log.warning("webhook.refused", code=err.code, reason=err.message)
+                return connector.refuse(err)
+            except Exception:
+                outcome = "internal_error"
+                log.exception("webhook.failed")
+                return JSONResponse({"error": {"code": "internal_error",
+                                               "message": "unexpected error"}}, 500)
+            finally:
+                REQUESTS.labels(connector.channel, outcome).inc()
+                LATENCY.labels(connector.channel, outcome).observe(time.perf_counter() - started)
+
+    handle.__name__ = f"{connector.channel}_webhook"
+    return handle
+
+
+def create_app(settings: Settings, channels: tuple[ChannelSpec, ...] = CHANNELS) -> FastAPI:
+    bus = Bus(settings)
+    ingest = Ingest(bus)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await bus.ping()  # connect early when we can; requests retry when we cannot
+        yield
+        await bus.close()
+
+    app = FastAPI(title="hub gateway", version="1", lifespan=lifespan,
+                  description="Omnichannel intake: see shared/contract.md")
+    app.state.bus = bus
+    for spec in channels:
+        connector = spec.connector(settings)
+        app.add_api_route(connector.path, _handler(connector, spec, ingest, settings),
+                          methods=list(connector.methods), summary=connector.summary,
+                          tags=["channels"], status_code=202)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    async def readyz() -> Response:
+        if await bus.ping():
+            return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "broker_unavailable"}, 503, headers={"Retry-After": "5"})
+
+    @app.get("/metrics", tags=["ops"])
+    async def metrics() -> Response:
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,87 @@
+"""Durable intake: the raw request to ``hub.raw`` and each normalized event to
+``hub.intake``, both acknowledged by Kafka (acks=all) before anyone answers."""
+
+from __future__ import annotations
+
+import base64
+from collections import OrderedDict
+from datetime import datetime
+
+import orjson
+from fastapi import Request
+
+from hub import cloudevents
+from hub.connectors.base import Accepted
+from hub.event import Event
+from hub.gateway.metrics import EVENTS
+from hub.kafka.bus import Bus
+from hub.kafka.topics import INTAKE, RAW
+
+_DROP_HEADERS = {"cookie", "authorization"}
+
+
+class RecentIds:
+    """Ids this replica stored lately: answers ``duplicate`` to a redelivery.
+    A hint for the upstream only; the worker's ledger is what prevents a
+    second routed event (another replica may have taken the first delivery)."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+
+    def seen(self, event_id: str) -> bool:
+        return event_id in self._ids
+
+    def add(self, event_id: str) -> None:
+        self._ids[event_id] = None
+        self._ids.move_to_end(event_id)
+        while len(self._ids) > self._size:
+            self._ids.popitem(last=False)
+
+
+def raw_record(request: Request, body: bytes, event: Event, index: int,
+               received_at: datetime) -> bytes:
+    try:
+        text, b64 = body.decode("utf-8"), None
+    except UnicodeDecodeError:
+        text, b64 = None, base64.b64encode(body).decode()
+    return orjson.dumps({
+        "event_id": event.event_id,
+        "channel": event.channel,
+        "received_at": received_at,
+        "method": request.method,
+        "path": request.url.path,
+        "query": str(request.url.query),
+        "headers": {k: v for k, v in request.headers.items() if k not in _DROP_HEADERS},
+        "item": index,
+        "body": text,
+        "body_base64": b64,
+    })
+
+
+class Ingest:
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+        self.recent = RecentIds()
+
+    async def store(self, request: Request, body: bytes, events: list[Event],
+                    received_at: datetime) -> list[Accepted]:
+        records = []
+        for index, event in enumerate(events):
+            source = f"/hub/gateway/{event.channel}"
+            records.append((RAW, event.event_id,
+                            raw_record(request, body, event, index, received_at),
+                            cloudevents.headers(id=event.event_id, source=source,
+                                                type="hub.raw.v1", time=received_at), None))
+            records.append((INTAKE, event.event_id, event.to_json(),
+                            cloudevents.headers(id=event.event_id, source=source,
+                                                type="hub.event.v1", time=received_at,
+                                                subject=event.channel_message_id), None))
+        await self.bus.publish_many(records)
+        accepted = []
+        for event in events:
+            duplicate = self.recent.seen(event.event_id)
+            self.recent.add(event.event_id)
+            EVENTS.labels(event.channel, "duplicate" if duplicate else "accepted").inc()
+            accepted.append(Accepted(event.event_id, duplicate))
+        return accepted

@@ -1,0 +1,1 @@
+"""Everything that talks to Kafka: topic specs, the producer, the embedded broker."""

@@ -1,0 +1,69 @@
+"""structlog JSON logging for every process, stdlib loggers (faust, aiokafka,
+uvicorn) included, so operators read one format."""
+
+from __future__ import annotations
+
+import logging
+import logging.config
+import sys
+from typing import Any
+
+import orjson
+import structlog
+import structlog.tracebacks
+
+from hub.pii import mask_processor
+
+_SHARED: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    # Tracebacks as data, without local variables: they hold customers' messages.
+    structlog.processors.ExceptionRenderer(
+        structlog.tracebacks.ExceptionDictTransformer(show_locals=False)),
+    mask_processor,
+]
+
+
+def _render(_logger: Any, _name: str, event_dict: dict) -> str:
+    return orjson.dumps(event_dict, default=str).decode()
+
+
+def logging_dict_config(level: str = "INFO") -> dict:
+    """A logging.config dict routing stdlib records through structlog's JSON renderer."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {
+                "()": structlog.stdlib.ProcessorFormatter,
+                "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta, _render],
+                "foreign_pre_chain": _SHARED,
+            }
+        },
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": sys.stderr}
+        },
+        "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {
+            "aiokafka": {"level": "WARNING"},
+            "faust": {"level": level},
+            "mode": {"level": "WARNING"},
+            "uvicorn.access": {"level": "WARNING"},
+        },
+    }
+
+
+def configure(level: str = "INFO") -> None:
+    logging.config.dictConfig(logging_dict_config(level))
+    structlog.configure(
+        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+
+def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+    return structlog.get_logger(name)

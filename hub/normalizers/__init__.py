@@ -1,0 +1,1 @@
+"""Channel payload -> canonical :class:`~hub.event.Event`. Pure functions, no I/O."""

@@ -1,0 +1,67 @@
+"""TSP vehicle event (contract §3.3) -> Event. The trigger decides the type
+downstream (airbag and eCall are rescue); voice assistant text is the
+customer's words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from hub.event import Context, Event, Location, Telematics, Vehicle
+from hub.ids import event_id
+from hub.normalizers.common import Payload, parse_time, validate
+from hub.text import clean, detect_language
+
+Trigger = Literal["airbag_deployed", "ecall_auto", "ecall_manual", "bcall", "alarm", "dtc",
+                  "voice"]
+
+
+class Position(Payload):
+    lat: float | None = None
+    lon: float | None = None
+
+
+class Alarm(Payload):
+    level: int = Field(0, ge=0, le=3)
+    flags: list[str] = Field(default_factory=list)
+
+
+class VehicleEvent(Payload):
+    event_id: str = Field(min_length=1)
+    vin: str = Field(min_length=1)
+    occurred_at: str | None = None
+    trigger: Trigger
+    location: Position | None = None
+    speed_kmh: float | None = None
+    soc_pct: float | None = None
+    alarm: Alarm | None = None
+    dtc_codes: list[str] = Field(default_factory=list)
+    voice_text: str | None = None
+
+
+def normalize(payload: dict, received_at: datetime, source: str = "telematics") -> Event:
+    ev = validate(VehicleEvent, payload)
+    text = clean(ev.voice_text)
+    return Event(
+        event_id=event_id("telematics", source, ev.event_id),
+        channel="telematics",
+        source=source,
+        channel_message_id=ev.event_id,
+        received_at=received_at,
+        occurred_at=parse_time(ev.occurred_at),
+        vehicle=Vehicle(vin=ev.vin),
+        location=Location(lat=ev.location.lat, lon=ev.location.lon) if ev.location else Location(),
+        text=text,
+        language=detect_language(text),
+        context=Context(),
+        telematics=Telematics(
+            trigger=ev.trigger,
+            alarm_level=ev.alarm.level if ev.alarm else None,
+            alarm_flags=ev.alarm.flags if ev.alarm else [],
+            dtc_codes=ev.dtc_codes,
+            speed_kmh=ev.speed_kmh,
+            soc_pct=ev.soc_pct,
+        ),
+    )

@@ -1,0 +1,53 @@
+"""Masking of personal data before it reaches a log line."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Chinese mobiles (with or without 86/+86, spaced or dashed), landlines with an
+# area code, any +international number, and e-mail addresses. Plain long digit
+# runs (timestamps, offsets) are left alone: they are no one's phone.
+_PHONE_RE = re.compile(
+    r"(?<![\d\w])(?:(?:\+|00)?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)"
+    r"|(?<![\d\w])0\d{2,3}[\s-]?\d{7,8}(?!\d)"
+    r"|\+\d[\d\s-]{7,}\d")
+_EMAIL_RE = re.compile(r"([\w.+-])[\w.+-]*@([\w-]+\.)+[\w-]+")
+_PII_KEYS = {"phone", "mobile", "caller", "callee", "email", "from", "to", "phone_number",
+             "name", "wechat_openid", "openid"}
+
+
+def mask_phone(value: str) -> str:
+    digits = [c for c in value if c.isdigit()]
+    if len(digits) <= 4:
+        return "***"
+    return f"***{''.join(digits[-4:])}"
+
+
+def mask_email(value: str) -> str:
+    local, _, domain = value.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def mask_text(text: str) -> str:
+    text = _EMAIL_RE.sub(lambda m: mask_email(m.group(0)), text)
+    return _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+def mask_value(key: str, value: Any) -> Any:
+    if isinstance(value, str):
+        if key in _PII_KEYS:
+            return mask_email(value) if "@" in value else mask_phone(value) \
+                if any(c.isdigit() for c in value) else "***"
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: mask_value(k, v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_value(key, v) for v in value]
+    return value
+
+
+def mask_processor(_logger: Any, _method: str, event_dict: dict) -> dict:
+    """structlog processor: no phone number or e-mail address leaves in a log line."""
+    return {k: (v if k in ("event", "timestamp", "level", "logger") else mask_value(k, v))
+            for k, v in event_dict.items()} | {"event": mask_text(str(event_dict.get("event", "")))}

@@ -1,0 +1,73 @@
+"""Vocabulary of the classifier, in simplified Chinese and English (traditional
+text is converted before matching). Weights: how strongly a phrase signals a
+type. Taken from the seed documents' vocabulary and real customer phrasing."""
+
+from __future__ import annotations
+
+TYPE_PHRASES: dict[str, dict[str, float]] = {
+    "rescue": {
+        "救援": 3, "拖车": 3, "抛锚": 3, "趴窝": 3, "无法启动": 2.5, "打不着火": 2.5,
+        "启动不了": 2.5, "动不了": 2, "走不了": 2, "被困": 3, "困在": 2.5, "搭电": 2.5,
+        "送油": 2.5, "爆胎": 2.5, "着火": 3, "冒烟": 2.5, "自燃": 3, "撞了": 2.5, "事故": 2,
+        "追尾": 2.5, "高速上": 1, "服务区": 1, "路边": 1, "半路": 1.5, "熄火了": 1.5,
+        "breakdown": 3, "broke down": 3, "tow": 3, "stranded": 3, "won't start": 2.5,
+        "accident": 2, "roadside": 2, "rescue": 3, "on fire": 3,
+    },
+    "complaint": {
+        "投诉": 3, "不满": 2, "太差": 2, "很差": 1.5, "差劲": 2, "态度": 1, "欺骗": 2.5,
+        "骗": 1.5, "忽悠": 2, "敷衍": 2, "推诿": 2, "推脱": 2, "退车": 2.5, "换车": 2,
+        "赔偿": 2, "曝光": 2.5, "媒体": 2, "律师": 2.5, "起诉": 2.5, "12315": 3, "消协": 3,
+        "维权": 2.5, "垃圾": 2, "没人管": 2, "没人理": 2, "不给解决": 2, "还没交": 1.5,
+        "延期": 1, "要求给出": 1, "给个说法": 2.5, "说法": 1, "气死": 2, "坑": 1.5,
+        "complain": 3, "complaint": 3, "terrible": 2, "unacceptable": 2, "refund": 2,
+        "lawyer": 2.5, "disappointed": 1.5, "worst": 2,
+    },
+    "repair": {
+        "维修": 2, "修理": 2, "检查": 1.5, "检修": 2, "异响": 2, "抖": 1.5, "故障": 2,
+        "坏了": 2, "漏油": 2, "漏水": 2, "故障灯": 2.5, "报警": 1, "失灵": 2, "关不上": 2,
+        "打不开": 1.5, "噪音": 1.5, "更换": 1, "预约维修": 3, "修": 1, "不工作": 1.5,
+        "亮灯": 1.5, "repair": 2.5, "fix": 2, "noise": 1.5, "broken": 2, "check": 1,
+        "warning light": 2.5, "leak": 2,
+    },
+    "inquiry": {
+        "请问": 2, "咨询": 2, "吗": 1, "多少钱": 2, "价格": 1.5, "优惠": 1.5, "怎么": 1,
+        "如何": 1, "是否": 1, "能不能": 1, "可以": 0.5, "营业时间": 2.5, "几点": 1.5,
+        "哪里": 1, "什么时候": 1, "有没有": 1, "想了解": 2, "?": 1, "？": 1,
+        "how": 1, "what": 1, "when": 1, "price": 1.5, "question": 2, "could you": 1,
+    },
+}
+
+# "不是投诉" and friends cancel the complaint signal they contain.
+NEGATIONS: dict[str, tuple[str, ...]] = {
+    "complaint": ("不是投诉", "不投诉", "不是要投诉", "没有投诉", "不算投诉", "not a complaint"),
+}
+
+CATEGORY_PHRASES: dict[str, tuple[str, ...]] = {
+    "charging": ("充电", "充不进", "续航", "电池", "充电桩", "charging", "battery"),
+    "sales": ("销售", "交车", "提车", "合同", "定金", "订金", "价格", "优惠", "金融", "贷款",
+              "sales", "delivery"),
+    "parts": ("配件", "零件", "等件", "缺件", "没货", "parts"),
+    "repair_quality": ("修不好", "返修", "又坏", "修了", "第三次", "多次维修", "repeated repair"),
+    "warranty": ("保修", "质保", "三包", "延保", "warranty"),
+    "service": ("态度", "服务", "顾问", "4s店", "客服", "接待", "service"),
+    "product_quality": ("异响", "故障", "抖", "发动机", "变速箱", "刹车", "漏油", "异味",
+                        "质量", "engine", "brake", "quality"),
+}
+
+FLAG_PHRASES: dict[str, tuple[str, ...]] = {
+    "safety": ("刹车", "制动", "方向盘", "转向", "气囊", "自燃", "着火", "冒烟", "失控",
+               "断轴", "爆胎", "事故", "撞", "刹不住", "brake", "airbag", "steering", "fire"),
+    "media": ("曝光", "媒体", "记者", "微博", "抖音", "网上发", "发到网上", "电视台",
+              "media", "journalist", "go public"),
+    "legal": ("律师", "起诉", "法院", "诉讼", "打官司", "lawyer", "sue", "court"),
+    "regulator": ("12315", "消协", "市场监管", "工商局", "质监", "信访", "消费者协会",
+                  "consumer association"),
+}
+
+OPT_OUT_REPLIES = frozenset({"td", "t", "n", "退订", "stop", "unsubscribe", "取消订阅"})
+
+# The 400 line's IVR menu (contract §3.1) and the web form's dropdown: hints only.
+IVR_HINTS = {"1": "inquiry", "2": "repair", "3": "rescue", "4": "complaint"}
+TOPIC_HINTS = {"complaint": "complaint", "inquiry": "inquiry", "repair": "repair",
+               "rescue": "rescue"}
+HINT_WEIGHT = 0.75

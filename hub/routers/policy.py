@@ -1,0 +1,104 @@
+"""Routing policy as data (``policy.toml`` beside this module, or
+``HUB_POLICY_FILE``), validated at startup: a bad file stops the worker with
+a message naming the key at fault."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from hub.errors import ConfigError
+from hub.event import TIERS, TYPES, Priority, Route, routed_topic
+
+DEFAULT_POLICY = Path(__file__).with_name("policy.toml")
+_RANK = {"P1": 1, "P2": 2, "P3": 3, "P4": 4}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RouteRule(_Strict):
+    queue: str = Field(min_length=1)
+    priority: Priority
+    first_response_h: float = Field(gt=0)
+    resolve_h: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _order(self) -> RouteRule:
+        if self.first_response_h > self.resolve_h:
+            raise ValueError("first_response_h is longer than resolve_h")
+        return self
+
+
+class FlagRule(_Strict):
+    priority: Priority | None = None
+    first_response_h: float | None = Field(None, gt=0)
+    resolve_h: float | None = Field(None, gt=0)
+    queue: str | None = None
+
+
+class Policy(_Strict):
+    version: int = 1
+    routes: dict[str, dict[str, RouteRule]]
+    flags: dict[str, FlagRule] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Policy:
+        missing = [f"{tier}.{t}" for tier in TIERS for t in TYPES
+                   if t not in self.routes.get(tier, {})]
+        if missing:
+            raise ValueError(f"routes missing for: {', '.join(missing)}")
+        unknown = set(self.routes) - set(TIERS)
+        unknown |= {f"{tier}.{t}" for tier, rs in self.routes.items() for t in rs
+                    if t not in TYPES}
+        if unknown:
+            raise ValueError(f"unknown routes: {', '.join(sorted(unknown))}")
+        for tier in TIERS:
+            if self.routes[tier]["rescue"].priority != "P1":
+                raise ValueError(f"routes.{tier}.rescue must be P1: rescue always comes first")
+        return self
+
+    def decide(self, tier: str, type_: str, flags: list[str], received_at: datetime,
+               scale: float) -> Route:
+        rule = self.routes[tier][type_]
+        priority, queue = rule.priority, rule.queue
+        first_h, resolve_h = rule.first_response_h, rule.resolve_h
+        applied = [f"{tier}.{type_}"]
+        for flag, mod in self.flags.items():
+            if flag not in flags:
+                continue
+            applied.append(f"flag.{flag}")
+            if mod.priority and _RANK[mod.priority] < _RANK[priority]:
+                priority = mod.priority
+            if mod.first_response_h:
+                first_h = min(first_h, mod.first_response_h)
+            if mod.resolve_h:
+                resolve_h = min(resolve_h, mod.resolve_h)
+            if mod.queue and type_ != "rescue":
+                queue = mod.queue
+        return Route(
+            topic=routed_topic(tier, type_), queue=queue, priority=priority,
+            first_response_due=received_at + timedelta(hours=first_h * scale),
+            resolve_due=received_at + timedelta(hours=resolve_h * scale),
+            rule="+".join(applied),
+        )
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    path = Path(path) if path else DEFAULT_POLICY
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"policy file {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"policy file {path}: not valid TOML: {exc}") from exc
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"policy file {path}: {where}: {first['msg']}") from exc

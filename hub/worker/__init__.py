@@ -1,0 +1,1 @@
+"""The stream worker (faust-streaming): hub.intake -> hub.routed.{tier}.{type}."""

@@ -1,0 +1,164 @@
+"""The faust worker: hub.intake -> identify, classify, rate, route ->
+hub.routed.{tier}.{type}; what cannot be processed -> hub.deadletter.
+
+One agent, ``concurrency=1`` (faust-streaming #606: higher concurrency can
+commit offsets past unfinished messages); scale with partitions and workers.
+At-least-once with the ledger (:mod:`hub.worker.ledger`) makes routing
+idempotent by event_id."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from typing import Any
+
+import faust
+import orjson
+import structlog
+from aiokafka.errors import KafkaError
+from aiokafka.partitioner import DefaultPartitioner
+from pydantic import ValidationError
+
+from hub import cloudevents
+from hub.errors import BrokerUnavailable
+from hub.event import Event, utcnow
+from hub.kafka.topics import DEADLETTER, INTAKE
+from hub.routers.identity import CustomerDirectory
+from hub.routers.pipeline import Router, customer_key
+from hub.routers.policy import load_policy
+from hub.settings import Settings
+from hub.worker import ledger
+from hub.worker.customers import CustomerFeed
+
+log = structlog.get_logger("hub.worker")
+_partitioner = DefaultPartitioner()
+
+
+async def retry(what: str, action: Any, *args: Any) -> Any:
+    """Kafka writes the worker cannot skip: retried until they succeed, because
+    an unacknowledged intake offset must not be committed past them."""
+    delay = 0.2
+    while True:
+        try:
+            return await action(*args)
+        except (KafkaError, OSError, TimeoutError, BrokerUnavailable) as exc:
+            log.warning("worker.retry", action=what, error=type(exc).__name__, delay_s=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def create_app(settings: Settings) -> faust.App:
+    session = settings.session_timeout_s
+    app = faust.App(
+        settings.worker_id,
+        broker=f"kafka://{settings.bootstrap}",
+        store="memory://",
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication,
+        producer_acks=-1,
+        consumer_auto_offset_reset="earliest",
+        processing_guarantee="at_least_once",
+        table_standby_replicas=0,
+        web_enabled=False,
+        broker_session_timeout=session,
+        broker_heartbeat_interval=max(session / 6, 0.5),
+        broker_rebalance_timeout=session,
+        broker_commit_interval=1.0,
+    )
+    policy = load_policy(settings.policy_file)  # a bad policy stops the worker here
+    directory = CustomerDirectory()
+    router = Router(directory, policy, settings.sla_scale)
+    feed = CustomerFeed(settings.bootstrap, directory)
+    scanner = ledger.PartitionScanner(settings.bootstrap)
+    intake = app.topic(INTAKE, key_type=bytes, value_type=bytes, value_serializer="raw",
+                       key_serializer="raw")
+    entries = app.Table("routing-ledger", default=None, partitions=settings.partitions,
+                        key_type=str, value_type=dict)
+
+    @app.task
+    async def follow_customers() -> None:
+        await feed.run()
+
+    async def dead_letter(message: Any, reason: str, error: str) -> None:
+        value = message.value or b""
+        try:
+            text, b64 = value.decode(), None
+        except UnicodeDecodeError:
+            text, b64 = None, base64.b64encode(value).decode()
+        body = orjson.dumps({"reason": reason, "error": error, "topic": message.topic,
+                             "partition": message.partition, "offset": message.offset,
+                             "value": text, "value_base64": b64, "at": utcnow()})
+        ce_id = f"{message.topic}/{message.partition}/{message.offset}"
+        await retry("deadletter", app.producer.send_and_wait, DEADLETTER, message.key, body,
+                    None, None, cloudevents.headers(id=ce_id, source="/hub/worker",
+                                                    type="hub.deadletter.v1", time=utcnow()))
+        log.error("event.deadlettered", reason=reason, error=error[:300])
+
+    async def partition_for(topic: str, key: bytes) -> int:
+        parts = await retry("metadata", scanner.partitions, topic)
+        return _partitioner(key, parts, parts)
+
+    async def route_one(message: Any) -> None:
+        try:
+            event = Event.from_json(message.value)
+        except (orjson.JSONDecodeError, ValidationError, TypeError) as exc:
+            await dead_letter(message, "invalid_event", str(exc))
+            return
+        structlog.contextvars.bind_contextvars(event_id=event.event_id, channel=event.channel)
+        entry = entries.get(event.event_id)
+        if entry and entry["state"] == ledger.DONE:
+            log.info("route.duplicate", topic=entry["topic"])
+            return
+        if entry and entry["state"] == ledger.INTENT and await retry(
+                "verify", scanner.contains, entry["topic"], entry["partition"],
+                entry["offset"], event.event_id):
+            entries[event.event_id] = ledger.done(entry["topic"], entry["partition"], -1)
+            log.info("route.recovered", topic=entry["topic"])
+            return
+        try:
+            routed = router.route(event)
+        except Exception as exc:  # a bug in a router must not stop the stream
+            log.exception("route.failed")
+            await dead_letter(message, "routing_failed", f"{type(exc).__name__}: {exc}")
+            return
+        topic, key = routed.route.topic, customer_key(routed).encode()
+        partition = await partition_for(topic, key)
+        start = await retry("end-offset", scanner.end_offset, topic, partition)
+        entries[event.event_id] = ledger.intent(topic, partition, start)
+        await retry("ledger-flush", app.producer.flush)
+        meta = await retry(
+            "publish", app.producer.send_and_wait, topic, key,
+            orjson.dumps(routed.model_dump(mode="json", by_alias=True)), partition, None,
+            cloudevents.headers(id=event.event_id, source="/hub/worker", type="hub.routed.v1",
+                                time=utcnow(), subject=routed.route.queue))
+        entries[event.event_id] = ledger.done(topic, partition, meta.offset)
+        log.info("route.selected", topic=topic, queue=routed.route.queue,
+                 priority=routed.route.priority, risk=routed.risk.level,
+                 customer_matched_by=routed.customer.matched_by)
+
+    @app.agent(intake, concurrency=1)
+    async def route(stream: Any) -> None:
+        await scanner.start()
+        await feed.ready.wait()
+        async for message in stream.events():
+            try:
+                await route_one(message.message)
+            except Exception as exc:
+                # faust moves past a message whose agent raised: dead-letter it
+                # rather than lose it silently.
+                log.exception("route.crashed")
+                await dead_letter(message.message, "worker_error", f"{type(exc).__name__}: {exc}")
+            finally:
+                structlog.contextvars.clear_contextvars()
+
+    return app
+
+
+def run(settings: Settings) -> None:
+    from hub.logs import logging_dict_config
+
+    app = create_app(settings)
+    worker = faust.Worker(app, loglevel=settings.log_level,
+                          logging_config=logging_dict_config(settings.log_level),
+                          redirect_stdouts=False, quiet=True)
+    worker.execute_from_commandline()

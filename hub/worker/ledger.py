@@ -1,0 +1,78 @@
+"""The routing ledger: how a worker killed at any instant routes no event twice
+and loses none, without Kafka transactions (the embedded broker has none).
+
+Per event_id, in a faust table co-partitioned with hub.intake:
+1. ``intent`` {topic, partition, offset}: where the routed record will go and
+   the partition's end offset before sending, made durable before sending;
+2. the routed record is sent and acknowledged;
+3. ``done``, flushed with the next offset commit.
+
+On redelivery, ``done`` means skip; ``intent`` means the worker died between
+1 and 3: it reads the target partition from the recorded offset and skips if
+a record with this ``ce_id`` is there, else sends. Without an entry the event
+is new. Upstream redeliveries (same event_id, new intake record) hit ``done``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+
+INTENT, DONE = "intent", "done"
+
+
+def intent(topic: str, partition: int, offset: int) -> dict[str, Any]:
+    return {"state": INTENT, "topic": topic, "partition": partition, "offset": offset}
+
+
+def done(topic: str, partition: int, offset: int) -> dict[str, Any]:
+    return {"state": DONE, "topic": topic, "partition": partition, "offset": offset}
+
+
+class PartitionScanner:
+    """Reads a partition range looking for a record by CloudEvents id."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self._bootstrap = bootstrap
+        self._consumer: AIOKafkaConsumer = None  # type: ignore[assignment]  # needs a loop
+        self._partitions: dict[str, list[int]] = {}
+
+    async def start(self) -> None:
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap,
+                                          enable_auto_commit=False)
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        await self._consumer.stop()
+
+    async def partitions(self, topic: str) -> list[int]:
+        if topic not in self._partitions:
+            cluster = await self._consumer._client.fetch_all_metadata()
+            found = cluster.partitions_for_topic(topic)
+            if not found:
+                raise KafkaError(f"topic {topic} does not exist")
+            self._partitions[topic] = sorted(found)
+        return self._partitions[topic]
+
+    async def end_offset(self, topic: str, partition: int) -> int:
+        tp = TopicPartition(topic, partition)
+        return (await self._consumer.end_offsets([tp]))[tp]
+
+    async def contains(self, topic: str, partition: int, start: int, ce_id: str) -> bool:
+        tp = TopicPartition(topic, partition)
+        end = (await self._consumer.end_offsets([tp]))[tp]
+        if start >= end:
+            return False
+        self._consumer.assign([tp])
+        self._consumer.seek(tp, start)
+        wanted = ce_id.encode()
+        while await self._consumer.position(tp) < end:
+            batch = await self._consumer.getmany(tp, timeout_ms=1000)
+            for record in batch.get(tp, []):
+                if record.offset >= end:
+                    return False
+                if (("ce_id", wanted) in (record.headers or ())):
+                    return True
+        return False
