@@ -9,10 +9,10 @@ from typing import Any
 # area code, any +international number, and e-mail addresses. Plain long digit
 # runs (timestamps, offsets) are left alone: they are no one's phone.
 _PHONE_RE = re.compile(
-    r"(?<![\d\w])(?:(?:\+|00)?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)"
-    r"|(?<![\d\w])0\d{2,3}[\s-]?\d{7,8}(?!\d)"
+    r"(?<![0-9A-Za-z])(?:(?:\+|00)?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)"
+    r"|(?<![0-9A-Za-z])0\d{2,3}[\s-]?\d{7,8}(?!\d)"
     r"|\+\d[\d\s-]{7,}\d")
-_EMAIL_RE = re.compile(r"([\w.+-])[\w.+-]*@([\w-]+\.)+[\w-]+")
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+")
 _PII_KEYS = {"phone", "mobile", "caller", "callee", "email", "from", "to", "phone_number",
              "name", "wechat_openid", "openid"}
 

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
         None, description="consumer session timeout; default 6 s embedded, 30 s on Kafka"
     )
     log_level: str = "INFO"
+    failpoint: str | None = Field(
+        None, description="tests only: 'after_publish:N' kills the worker after its Nth "
+                          "routed record, before the ledger marks it done")
     policy_file: str | None = Field(None, description="routing policy TOML; default: built in")
 
     @classmethod

@@ -9,9 +9,8 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
-from hub.errors import BrokerUnavailable
-
 from hub.cloudevents import as_dict
+from hub.errors import BrokerUnavailable
 from hub.pii import mask_text
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
+import os
 from typing import Any
 
 import faust
@@ -47,6 +49,23 @@ async def retry(what: str, action: Any, *args: Any) -> Any:
             delay = min(delay * 2, 5.0)
 
 
+class Failpoint:
+    """Crash injection for the recovery tests (``HUB_FAILPOINT=after_publish:N``)."""
+
+    def __init__(self, spec: str | None) -> None:
+        name, _, count = (spec or "").partition(":")
+        self.remaining = int(count) if name == "after_publish" and count.isdigit() else None
+
+    def tick(self) -> None:
+        if self.remaining is None:
+            return
+        self.remaining -= 1
+        if self.remaining <= 0:
+            log.warning("failpoint.hit", failpoint="after_publish")
+            logging.shutdown()
+            os._exit(137)
+
+
 def create_app(settings: Settings) -> faust.App:
     session = settings.session_timeout_s
     app = faust.App(
@@ -70,6 +89,7 @@ def create_app(settings: Settings) -> faust.App:
     router = Router(directory, policy, settings.sla_scale)
     feed = CustomerFeed(settings.bootstrap, directory)
     scanner = ledger.PartitionScanner(settings.bootstrap)
+    failpoint = Failpoint(settings.failpoint)
     intake = app.topic(INTAKE, key_type=bytes, value_type=bytes, value_serializer="raw",
                        key_serializer="raw")
     entries = app.Table("routing-ledger", default=None, partitions=settings.partitions,
@@ -131,6 +151,7 @@ def create_app(settings: Settings) -> faust.App:
             orjson.dumps(routed.model_dump(mode="json", by_alias=True)), partition, None,
             cloudevents.headers(id=event.event_id, source="/hub/worker", type="hub.routed.v1",
                                 time=utcnow(), subject=routed.route.queue))
+        failpoint.tick()
         entries[event.event_id] = ledger.done(topic, partition, meta.offset)
         log.info("route.selected", topic=topic, queue=routed.route.queue,
                  priority=routed.route.priority, risk=routed.risk.level,

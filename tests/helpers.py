@@ -1,0 +1,165 @@
+"""Real processes and real Kafka reads for the tests: no mocks of the bus."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+import httpx
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from hub.kafka.embedded import free_port
+from hub.settings import DEV_SOURCE_SECRETS
+from hub.signatures import signed_headers
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "data"
+
+
+def hub_env(bootstrap: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update({"HUB_KAFKA_BOOTSTRAP": bootstrap, "HUB_LOG_LEVEL": "INFO",
+                "HUB_PUBLISH_TIMEOUT_S": "2"})
+    env.update(extra)
+    return env
+
+
+class Proc:
+    """A `python -m hub PART` child with its stderr kept in a file."""
+
+    def __init__(self, part: str, env: dict[str, str], log_dir: Path) -> None:
+        self.part, self.env = part, env
+        self.log_path = log_dir / f"{part}-{uuid.uuid4().hex[:6]}.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Proc:
+        self._log = self.log_path.open("ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "hub", *self.part.split()],
+                                     env=self.env, stdout=self._log, stderr=self._log,
+                                     cwd=ROOT)
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_log(self, needle: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if needle in self.log():
+                return
+            if self.proc and self.proc.poll() is not None:
+                raise AssertionError(
+                    f"{self.part} exited {self.proc.returncode}:\n{self.log()[-3000:]}")
+            time.sleep(0.1)
+        raise AssertionError(f"{self.part}: no '{needle}' within {timeout}s:\n{self.log()[-3000:]}")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def start_gateway(bootstrap: str, log_dir: Path, **extra: str) -> tuple[Proc, str]:
+    port = free_port()
+    proc = Proc("gateway", hub_env(bootstrap, HUB_HTTP_PORT=str(port), **extra), log_dir).start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=0.5).status_code == 200:
+                return proc, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"gateway did not start:\n{proc.log()}")
+
+
+def signed_post(url: str, source: str, payload: object, *, msg_id: str | None = None,
+                body: bytes | None = None, timestamp: int | None = None,
+                secret: str | None = None, content_type: str = "application/json",
+                path: str | None = None) -> httpx.Response:
+    body = orjson.dumps(payload) if body is None else body
+    headers = signed_headers(secret or DEV_SOURCE_SECRETS[source], body,
+                             msg_id or f"msg_{uuid.uuid4().hex}", timestamp)
+    headers["content-type"] = content_type
+    return httpx.post(f"{url}{path or '/v1/channels/' + source}", content=body,
+                      headers=headers, timeout=30)
+
+
+async def _read(bootstrap: str, topics: Iterable[str], until: float) -> list:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = []
+        cluster = await consumer._client.fetch_all_metadata()
+        for topic in topics:
+            tps += [TopicPartition(topic, p) for p in cluster.partitions_for_topic(topic) or ()]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        records = []
+        while time.monotonic() < until:
+            batch = await consumer.getmany(timeout_ms=200)
+            for recs in batch.values():
+                records.extend(recs)
+            positions = [await consumer.position(tp) for tp in tps]
+            if all(pos >= ends[tp] for pos, tp in zip(positions, tps, strict=True)):
+                break
+        return records
+    finally:
+        await consumer.stop()
+
+
+def read_topics(bootstrap: str, topics: Iterable[str], timeout: float = 10) -> list:
+    """Every record now on the topics (from the beginning to the current end)."""
+    return asyncio.run(_read(bootstrap, list(topics), time.monotonic() + timeout))
+
+
+def ce_id(record) -> str:
+    return dict(record.headers or ())["ce_id"].decode()
+
+
+def wait_for(bootstrap: str, topics: Iterable[str], event_ids: Iterable[str],
+             timeout: float = 60) -> list:
+    """Poll the topics until a record for every id is there; return all records."""
+    wanted = set(event_ids)
+    topics = list(topics)
+    deadline = time.monotonic() + timeout
+    while True:
+        records = read_topics(bootstrap, topics)
+        if wanted <= {ce_id(r) for r in records}:
+            return records
+        if time.monotonic() > deadline:
+            missing = wanted - {ce_id(r) for r in records}
+            raise AssertionError(
+                f"{len(missing)} ids never arrived on {topics}: {sorted(missing)[:5]}")
+        time.sleep(0.3)
+
+
+def end_offsets(bootstrap: str, topics: Iterable[str]) -> dict:
+    async def go() -> dict:
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+        await consumer.start()
+        try:
+            cluster = await consumer._client.fetch_all_metadata()
+            tps = [TopicPartition(t, p) for t in topics
+                   for p in cluster.partitions_for_topic(t) or ()]
+            return dict(await consumer.end_offsets(tps))
+        finally:
+            await consumer.stop()
+    return asyncio.run(go())

@@ -1,0 +1,126 @@
+"""A worker SIGKILLed mid-stream and restarted loses no acknowledged event and
+routes none twice; what it cannot process goes to hub.deadletter."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import Counter
+
+import orjson
+import pytest
+
+from hub.event import utcnow
+from hub.kafka.bus import Bus
+from hub.kafka.topics import DEADLETTER, INTAKE, ROUTED
+from hub.normalizers import hotline
+from hub.settings import load_settings
+from tests.conftest import start_broker
+from tests.helpers import Proc, ce_id, hub_env, read_topics, wait_for
+
+
+def _events(n: int, tag: str) -> list:
+    now = utcnow()
+    return [hotline.normalize({"call_id": f"CALL-{tag}-{i}", "caller": f"1380000{i:04d}",
+                               "transcript": "车在高速上抛锚了 需要拖车" if i % 3 == 0
+                               else "想预约保养 请问周六营业吗", "ivr_path": ["2"]}, now)
+            for i in range(n)]
+
+
+def _publish(bootstrap: str, events: list, pause: float = 0.0) -> None:
+    async def go() -> None:
+        bus = Bus(load_settings(kafka_bootstrap=bootstrap))
+        try:
+            for e in events:
+                await bus.publish(INTAKE, e.event_id, e.to_json(), [("ce_id", e.event_id.encode())])
+                if pause:
+                    await asyncio.sleep(pause)
+        finally:
+            await bus.close()
+    asyncio.run(go())
+
+
+@pytest.fixture
+def private_broker(logs_dir):
+    broker = start_broker(logs_dir)
+    yield broker
+    broker.stop()
+
+
+def _routed_count(bootstrap: str) -> Counter:
+    return Counter(ce_id(r) for r in read_topics(bootstrap, ROUTED))
+
+
+@pytest.mark.parametrize("failpoint", [None, "after_publish:7"])
+def test_sigkill_mid_stream_loses_nothing_and_routes_nothing_twice(private_broker, logs_dir,
+                                                                    failpoint):
+    """Without a failpoint the kill lands wherever the stream is; with
+    ``after_publish:N`` the worker dies right after the Nth routed record was
+    acknowledged and before the ledger says done: the worst instant."""
+    bootstrap = private_broker.bootstrap
+    extra = {"HUB_FAILPOINT": failpoint} if failpoint else {}
+    events = _events(240, failpoint.replace(":", "") if failpoint else "kill")
+    env = hub_env(bootstrap, **extra)
+    first = Proc("worker", env, logs_dir).start()
+    first.wait_log("customers.loaded")
+    producer = threading.Thread(target=_publish, args=(bootstrap, events, 0.01))
+    producer.start()
+    if failpoint:
+        first.proc.wait(120)  # the failpoint ends it
+        assert "failpoint.hit" in first.log()
+    else:
+        deadline = time.monotonic() + 90
+        while sum(_routed_count(bootstrap).values()) < 40:
+            assert time.monotonic() < deadline, first.log()[-2000:]
+            time.sleep(0.2)
+        first.kill()
+    routed_before_restart = sum(_routed_count(bootstrap).values())
+    assert routed_before_restart < len(events)  # the kill really was mid-stream
+    producer.join()
+    second = Proc("worker", hub_env(bootstrap), logs_dir).start()
+    try:
+        wait_for(bootstrap, ROUTED, [e.event_id for e in events], timeout=120)
+        time.sleep(3)  # anything routed twice would show up now
+        counts = _routed_count(bootstrap)
+        assert set(counts) == {e.event_id for e in events}
+        twice = {k: v for k, v in counts.items() if v > 1}
+        assert not twice, f"routed more than once: {twice}"
+        if failpoint:
+            assert '"route.recovered"' in second.log()
+    finally:
+        second.stop()
+
+
+def test_unprocessable_messages_go_to_deadletter_with_the_reason(private_broker, logs_dir):
+    bootstrap = private_broker.bootstrap
+    worker = Proc("worker", hub_env(bootstrap), logs_dir).start()
+    try:
+        worker.wait_log("customers.loaded")
+        good = _events(1, "dl")[0]
+
+        async def go() -> None:
+            bus = Bus(load_settings(kafka_bootstrap=bootstrap))
+            try:
+                await bus.publish(INTAKE, "bad-1", b"{not json", [("ce_id", b"bad-1")])
+                await bus.publish(INTAKE, "bad-2", orjson.dumps({"event_id": "x"}),
+                                  [("ce_id", b"bad-2")])
+                await bus.publish(INTAKE, good.event_id, good.to_json(),
+                                  [("ce_id", good.event_id.encode())])
+            finally:
+                await bus.close()
+        asyncio.run(go())
+        wait_for(bootstrap, ROUTED, [good.event_id], timeout=90)  # the stream went on
+        records = []
+        deadline = time.monotonic() + 30
+        while len(records) < 2 and time.monotonic() < deadline:
+            records = read_topics(bootstrap, [DEADLETTER])
+            time.sleep(0.2)
+        letters = {r.key: orjson.loads(r.value) for r in records}
+        assert letters[b"bad-1"]["reason"] == "invalid_event"
+        assert letters[b"bad-1"]["value"] == "{not json"
+        assert letters[b"bad-2"]["reason"] == "invalid_event"
+        assert "channel" in letters[b"bad-2"]["error"]
+        assert all(dict(r.headers)["ce_type"] == b"hub.deadletter.v1" for r in records)
+    finally:
+        worker.stop()
