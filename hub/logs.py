@@ -27,7 +27,8 @@ _SHARED: list[Any] = [
 
 
 def _render(_logger: Any, _name: str, event_dict: dict) -> str:
-    return orjson.dumps(event_dict, default=str).decode()
+    # Non-string keys would make orjson raise and the line would be lost.
+    return orjson.dumps(event_dict, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def logging_dict_config(level: str = "INFO") -> dict:
@@ -47,7 +48,8 @@ def logging_dict_config(level: str = "INFO") -> dict:
         },
         "root": {"handlers": ["stderr"], "level": level},
         "loggers": {
-            "aiokafka": {"level": "WARNING"},
+            # aiokafka's INFO is chatty but says when groups join: keep it for DEBUG runs.
+            "aiokafka": {"level": "DEBUG" if level == "DEBUG" else "WARNING"},
             "faust": {"level": level},
             "mode": {"level": "WARNING"},
             "uvicorn.access": {"level": "WARNING"},

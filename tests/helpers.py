@@ -27,7 +27,7 @@ FIXTURES = Path(__file__).resolve().parent / "data"
 def hub_env(bootstrap: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update({"HUB_KAFKA_BOOTSTRAP": bootstrap, "HUB_LOG_LEVEL": "INFO",
-                "HUB_PUBLISH_TIMEOUT_S": "2"})
+                "HUB_PUBLISH_TIMEOUT_S": "2", "HUB_KAFKA_SESSION_TIMEOUT_S": "6"})
     env.update(extra)
     return env
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import faulthandler
 import logging
 import os
+import signal
 from typing import Any
 
 import faust
@@ -30,7 +32,9 @@ from hub.routers.pipeline import Router, customer_key
 from hub.routers.policy import load_policy
 from hub.settings import Settings
 from hub.worker import ledger
+from hub.worker.contiguity import Contiguity, IntakeReader, Verdict
 from hub.worker.customers import CustomerFeed
+from hub.worker.offsets import ensure_committed
 
 log = structlog.get_logger("hub.worker")
 _partitioner = DefaultPartitioner()
@@ -88,16 +92,18 @@ def create_app(settings: Settings) -> faust.App:
     directory = CustomerDirectory()
     router = Router(directory, policy, settings.sla_scale)
     feed = CustomerFeed(settings.bootstrap, directory)
+    guard = Contiguity()
+    holes = IntakeReader(settings.bootstrap)
     scanner = ledger.PartitionScanner(settings.bootstrap)
     failpoint = Failpoint(settings.failpoint)
     intake = app.topic(INTAKE, key_type=bytes, value_type=bytes, value_serializer="raw",
                        key_serializer="raw")
     entries = app.Table("routing-ledger", default=None, partitions=settings.partitions,
-                        key_type=str, value_type=dict)
+                        key_type=str, value_type=ledger.Entry)
 
     @app.task
     async def follow_customers() -> None:
-        await feed.run()
+        await feed.follow()
 
     async def dead_letter(message: Any, reason: str, error: str) -> None:
         value = message.value or b""
@@ -126,14 +132,14 @@ def create_app(settings: Settings) -> faust.App:
             return
         structlog.contextvars.bind_contextvars(event_id=event.event_id, channel=event.channel)
         entry = entries.get(event.event_id)
-        if entry and entry["state"] == ledger.DONE:
-            log.info("route.duplicate", topic=entry["topic"])
+        if entry and entry.state == ledger.DONE:
+            log.info("route.duplicate", topic=entry.topic)
             return
-        if entry and entry["state"] == ledger.INTENT and await retry(
-                "verify", scanner.contains, entry["topic"], entry["partition"],
-                entry["offset"], event.event_id):
-            entries[event.event_id] = ledger.done(entry["topic"], entry["partition"], -1)
-            log.info("route.recovered", topic=entry["topic"])
+        if entry and entry.state == ledger.INTENT and await retry(
+                "verify", scanner.contains, entry.topic, entry.partition, entry.offset,
+                event.event_id):
+            entries[event.event_id] = ledger.done(entry.topic, entry.partition, -1)
+            log.info("route.recovered", topic=entry.topic)
             return
         try:
             routed = router.route(event)
@@ -157,28 +163,51 @@ def create_app(settings: Settings) -> faust.App:
                  priority=routed.route.priority, risk=routed.risk.level,
                  customer_matched_by=routed.customer.matched_by)
 
+    async def route_safely(message: Any) -> None:
+        try:
+            await route_one(message)
+        except Exception as exc:
+            # faust moves past a message whose agent raised: dead-letter it
+            # rather than lose it silently.
+            log.exception("route.crashed")
+            await dead_letter(message, "worker_error", f"{type(exc).__name__}: {exc}")
+        finally:
+            structlog.contextvars.clear_contextvars()
+
     @app.agent(intake, concurrency=1)
     async def route(stream: Any) -> None:
-        await scanner.start()
-        await feed.ready.wait()
-        async for message in stream.events():
-            try:
-                await route_one(message.message)
-            except Exception as exc:
-                # faust moves past a message whose agent raised: dead-letter it
-                # rather than lose it silently.
-                log.exception("route.crashed")
-                await dead_letter(message.message, "worker_error", f"{type(exc).__name__}: {exc}")
-            finally:
-                structlog.contextvars.clear_contextvars()
+        log.info("worker.routing", customers=len(directory))
+        async for event in stream.noack().events():
+            message = event.message
+            verdict = guard.check(message.tp, message.offset, message.generation_id,
+                                  app.consumer._committed_offset.get(message.tp))
+            if verdict is Verdict.GAP:
+                start = guard.expected[message.tp]
+                log.warning("stream.gap", partition=message.partition, expected=start,
+                            got=message.offset)
+                missing = await retry("backfill", holes.read, message.topic,
+                                      message.partition, start, message.offset)
+                for record in missing:
+                    await route_safely(record)
+                    guard.done(message.tp, record.offset)
+            if verdict is not Verdict.SEEN:
+                await route_safely(message)
+                guard.done(message.tp, message.offset)
+            event.ack()
 
+    app.customer_feed = feed  # type: ignore[attr-defined]
     return app
 
 
 def run(settings: Settings) -> None:
     from hub.logs import logging_dict_config
 
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack
     app = create_app(settings)
+    # Before faust starts, so the agent consumes from its first fetch on:
+    # records it leaves waiting in faust's queues can be dropped (see contiguity).
+    asyncio.run(ensure_committed(settings.bootstrap, settings.worker_id, INTAKE))
+    asyncio.run(app.customer_feed.catch_up())
     worker = faust.Worker(app, loglevel=settings.log_level,
                           logging_config=logging_dict_config(settings.log_level),
                           redirect_stdouts=False, quiet=True)

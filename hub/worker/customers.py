@@ -13,6 +13,7 @@ import orjson
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from hub.errors import ConfigError
 from hub.kafka.topics import CUSTOMERS
 from hub.routers.identity import CustomerDirectory
 
@@ -31,6 +32,7 @@ class CustomerFeed:
         self.bootstrap = bootstrap
         self.directory = directory
         self.ready = asyncio.Event()
+        self.positions: dict[TopicPartition, int] = {}
 
     def apply(self, key: bytes | None, value: bytes | None) -> None:
         if key is None:
@@ -47,27 +49,48 @@ class CustomerFeed:
             return
         self.directory.apply(customer_id, record)
 
-    async def run(self) -> None:
+    async def catch_up(self) -> None:
+        """Replay the topic to its current end (before the worker routes anything)."""
+        consumer, tps = await self._open()
+        try:
+            target = await consumer.end_offsets(tps)
+            while not await _caught_up(consumer, target):
+                await self._poll(consumer)
+            self.positions = {tp: await consumer.position(tp) for tp in tps}
+            self.ready.set()
+            log.info("customers.loaded", customers=len(self.directory))
+        finally:
+            await consumer.stop()
+
+    async def follow(self) -> None:
+        """Apply updates and deletions as they come, for as long as the worker runs."""
+        if not self.ready.is_set():
+            await self.catch_up()
+        consumer, tps = await self._open()
+        try:
+            for tp in tps:
+                consumer.seek(tp, self.positions.get(tp, 0))
+            while True:
+                await self._poll(consumer)
+        finally:
+            await consumer.stop()
+
+    async def _open(self) -> tuple[AIOKafkaConsumer, list[TopicPartition]]:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
                                     auto_offset_reset="earliest")
         await consumer.start()
-        try:
-            partitions = consumer.partitions_for_topic(CUSTOMERS) or set()
-            while not partitions:
-                await asyncio.sleep(0.5)
-                await consumer._client.force_metadata_update()
-                partitions = consumer.partitions_for_topic(CUSTOMERS) or set()
-            tps = [TopicPartition(CUSTOMERS, p) for p in sorted(partitions)]
-            consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
-            target = await consumer.end_offsets(tps)
-            while True:
-                batches = await consumer.getmany(timeout_ms=500)
-                for records in batches.values():
-                    for r in records:
-                        self.apply(r.key, r.value)
-                if not self.ready.is_set() and await _caught_up(consumer, target):
-                    self.ready.set()
-                    log.info("customers.loaded", customers=len(self.directory))
-        finally:
+        cluster = await consumer._client.fetch_all_metadata()
+        partitions = cluster.partitions_for_topic(CUSTOMERS) or set()
+        if not partitions:
             await consumer.stop()
+            raise ConfigError(f"topic {CUSTOMERS} does not exist: run `hub topics create`")
+        tps = [TopicPartition(CUSTOMERS, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        return consumer, tps
+
+    async def _poll(self, consumer: AIOKafkaConsumer) -> None:
+        batches = await consumer.getmany(timeout_ms=500)
+        for records in batches.values():
+            for r in records:
+                self.apply(r.key, r.value)

@@ -15,20 +15,26 @@ is new. Upstream redeliveries (same event_id, new intake record) hit ``done``.
 
 from __future__ import annotations
 
-from typing import Any
-
+import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 INTENT, DONE = "intent", "done"
 
 
-def intent(topic: str, partition: int, offset: int) -> dict[str, Any]:
-    return {"state": INTENT, "topic": topic, "partition": partition, "offset": offset}
+class Entry(faust.Record, serializer="json"):
+    state: str
+    topic: str
+    partition: int
+    offset: int
 
 
-def done(topic: str, partition: int, offset: int) -> dict[str, Any]:
-    return {"state": DONE, "topic": topic, "partition": partition, "offset": offset}
+def intent(topic: str, partition: int, offset: int) -> Entry:
+    return Entry(INTENT, topic, partition, offset)
+
+
+def done(topic: str, partition: int, offset: int) -> Entry:
+    return Entry(DONE, topic, partition, offset)
 
 
 class PartitionScanner:
@@ -39,17 +45,18 @@ class PartitionScanner:
         self._consumer: AIOKafkaConsumer = None  # type: ignore[assignment]  # needs a loop
         self._partitions: dict[str, list[int]] = {}
 
-    async def start(self) -> None:
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap,
-                                          enable_auto_commit=False)
-        await self._consumer.start()
-
-    async def stop(self) -> None:
-        await self._consumer.stop()
+    async def _ensure(self) -> AIOKafkaConsumer:
+        if self._consumer is None:
+            consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap,
+                                        enable_auto_commit=False)
+            await consumer.start()
+            self._consumer = consumer
+        return self._consumer
 
     async def partitions(self, topic: str) -> list[int]:
         if topic not in self._partitions:
-            cluster = await self._consumer._client.fetch_all_metadata()
+            consumer = await self._ensure()
+            cluster = await consumer._client.fetch_all_metadata()
             found = cluster.partitions_for_topic(topic)
             if not found:
                 raise KafkaError(f"topic {topic} does not exist")
@@ -58,10 +65,11 @@ class PartitionScanner:
 
     async def end_offset(self, topic: str, partition: int) -> int:
         tp = TopicPartition(topic, partition)
-        return (await self._consumer.end_offsets([tp]))[tp]
+        return (await (await self._ensure()).end_offsets([tp]))[tp]
 
     async def contains(self, topic: str, partition: int, start: int, ce_id: str) -> bool:
         tp = TopicPartition(topic, partition)
+        await self._ensure()
         end = (await self._consumer.end_offsets([tp]))[tp]
         if start >= end:
             return False

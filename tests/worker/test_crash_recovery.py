@@ -64,7 +64,15 @@ def test_sigkill_mid_stream_loses_nothing_and_routes_nothing_twice(private_broke
     env = hub_env(bootstrap, **extra)
     first = Proc("worker", env, logs_dir).start()
     first.wait_log("customers.loaded")
-    producer = threading.Thread(target=_publish, args=(bootstrap, events, 0.01))
+    failures: list[BaseException] = []
+
+    def produce() -> None:
+        try:
+            _publish(bootstrap, events, 0.01)
+        except BaseException as exc:  # surfaced below: a silent producer would fake a pass
+            failures.append(exc)
+
+    producer = threading.Thread(target=produce)
     producer.start()
     if failpoint:
         first.proc.wait(120)  # the failpoint ends it
@@ -78,6 +86,7 @@ def test_sigkill_mid_stream_loses_nothing_and_routes_nothing_twice(private_broke
     routed_before_restart = sum(_routed_count(bootstrap).values())
     assert routed_before_restart < len(events)  # the kill really was mid-stream
     producer.join()
+    assert not failures, failures
     second = Proc("worker", hub_env(bootstrap), logs_dir).start()
     try:
         wait_for(bootstrap, ROUTED, [e.event_id for e in events], timeout=120)
