@@ -78,7 +78,8 @@ async def run(url: str, bootstrap: str, events: int, concurrency: int,
         await asyncio.gather(*(post(i) for i in range(events)))
         wall = time.perf_counter() - t_start
     deadline = time.monotonic() + 60
-    while len(arrived.keys() & sent.keys()) < len(sent) and time.monotonic() < deadline:
+    # Polling with a deadline: the collector task owns the consumer.
+    while len(arrived.keys() & sent.keys()) < len(sent) and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
     collector.cancel()
     await consumer.stop()

@@ -10,9 +10,10 @@ if [ ! -f "$stamp" ]; then
   if [ ! -x "$VENV/bin/python" ]; then
     "$PY" -m venv "$VENV" >&2
   fi
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
+  quiet() { grep -v "^WARNING: Location .* is ignored" >&2 || true; }  # this machine's pip.conf
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip 2>&1 | quiet
   target="$ROOT"
   [ -n "$EXTRAS" ] && target="$ROOT[$EXTRAS]"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$target" >&2
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$target" 2>&1 | quiet
   rm -f "$VENV"/.installed-* && touch "$stamp"
 fi

@@ -7,6 +7,7 @@ turns the ingest outcome back into the answer its upstream expects.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -33,7 +34,7 @@ class Accepted:
     duplicate: bool
 
 
-class Connector:
+class Connector(ABC):
     channel: ClassVar[str]
     path: ClassVar[str]
     methods: ClassVar[tuple[str, ...]] = ("POST",)
@@ -42,8 +43,9 @@ class Connector:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
+    @abstractmethod
     async def receive(self, request: Request, body: bytes) -> list[Received]:
-        raise NotImplementedError  # pragma: no cover - every connector overrides it
+        """Authenticate and parse one request; raise a HubError to refuse it."""
 
     def answer(self, accepted: list[Accepted]) -> Response:
         if len(accepted) == 1:
