@@ -10,10 +10,13 @@ from datetime import datetime
 
 from hub.connectors.base import Connector
 from hub.connectors.hotline import HotlineConnector
+from hub.connectors.sms_aliyun import AliyunSmsConnector
+from hub.connectors.sms_tencent import TencentSmsConnector
+from hub.connectors.sms_twilio import TwilioSmsConnector
 from hub.connectors.telematics import TelematicsConnector
 from hub.connectors.web import WebConnector
 from hub.event import Event
-from hub.normalizers import hotline, telematics, web
+from hub.normalizers import hotline, sms, telematics, web
 
 Normalizer = Callable[[dict, datetime], Event]
 
@@ -28,4 +31,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
     ChannelSpec(HotlineConnector, hotline.normalize),
     ChannelSpec(WebConnector, web.normalize),
     ChannelSpec(TelematicsConnector, telematics.normalize),
+    ChannelSpec(AliyunSmsConnector, sms.normalize_aliyun),
+    ChannelSpec(TencentSmsConnector, sms.normalize_tencent),
+    ChannelSpec(TwilioSmsConnector, sms.normalize_twilio),
 )

@@ -7,6 +7,7 @@ turns the ingest outcome back into the answer its upstream expects.
 
 from __future__ import annotations
 
+import hmac
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -16,7 +17,13 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from hub import signatures
-from hub.errors import BrokerUnavailable, HubError, InvalidPayload, UnsupportedMediaType
+from hub.errors import (
+    BrokerUnavailable,
+    HubError,
+    InvalidPayload,
+    InvalidSignature,
+    UnsupportedMediaType,
+)
 from hub.settings import Settings
 
 
@@ -70,13 +77,25 @@ def require_json(request: Request) -> None:
 
 
 def parse_json_object(body: bytes) -> dict:
-    try:
-        value = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidPayload(f"body is not valid JSON: {exc}") from exc
+    value = parse_json(body)
     if not isinstance(value, dict):
         raise InvalidPayload("body must be a JSON object")
     return value
+
+
+def require_push_token(request: Request, expected: str) -> None:
+    """Providers that sign nothing (Aliyun SMS, Tencent SMS, Tencent CCC) carry
+    ``HUB_PUSH_TOKEN`` in the ``token`` query parameter of the callback URL."""
+    given = request.query_params.get("token", "")
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise InvalidSignature("missing or wrong token query parameter")
+
+
+def parse_json(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidPayload(f"body is not valid JSON: {exc}") from exc
 
 
 class StandardWebhookJson(Connector):

@@ -63,6 +63,9 @@ def classify(event: Event) -> Classification:
     decided = _telematics(event)
     if decided is not None:
         return decided
+    if event.text.strip().lower() in OPT_OUT_REPLIES:  # "TD", "退订": never a complaint
+        return Classification(type="inquiry", category="other", confidence=1.0, method="rules",
+                              reasons=["opt-out reply"])
     text = _prepare(event)
     scores: dict[str, float] = defaultdict(float)
     reasons: list[str] = []

@@ -1,0 +1,32 @@
+"""Tencent Cloud SMS reply callback ("短信回复回调").
+
+One JSON object per reply: ``{extend, mobile, nationcode, sign, text, time}``
+(``sign`` is the brand text, not a signature). Tencent expects
+``{"result": 0, "errmsg": "OK"}``; the URL carries ``?token=HUB_PUSH_TOKEN``."""
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+from hub.connectors.base import (
+    Accepted,
+    Connector,
+    Received,
+    parse_json_object,
+    require_json,
+    require_push_token,
+)
+
+
+class TencentSmsConnector(Connector):
+    channel = "sms"
+    source = "sms:tencent"
+    path = "/v1/channels/sms/tencent"
+    summary = "Tencent Cloud SMS reply callback"
+
+    async def receive(self, request: Request, body: bytes) -> list[Received]:
+        require_push_token(request, self.settings.push_token.get_secret_value())
+        require_json(request)
+        return [Received(parse_json_object(body))]
+
+    def answer(self, accepted: list[Accepted]) -> Response:
+        return JSONResponse({"result": 0, "errmsg": "OK"})
