@@ -2,7 +2,7 @@
 (gateway, acks=all on hub.raw + hub.intake) and POST -> record on
 hub.routed.* (gateway + worker). Real processes, real HTTP, real Kafka.
 
-    bin/hub-bench            # or: .venv/bin/python bench/latency.py --events 300
+    .venv/bin/python bench/latency.py --events 300
 
 Prints percentiles; run-to-run noise on a 2-core machine is a few ms."""
 
@@ -10,34 +10,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer
+from stack import line, running_stack
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from hub.kafka.embedded import EmbeddedBroker, free_port  # noqa: E402
-from hub.kafka.topics import ROUTED, create_topics  # noqa: E402
-from hub.settings import DEV_SOURCE_SECRETS, load_settings  # noqa: E402
-from hub.signatures import signed_headers  # noqa: E402
-from tests.helpers import Proc, hub_env, start_gateway  # noqa: E402
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def line(name: str, ms: list[float]) -> str:
-    return (f"{name:<34} n={len(ms):<4} p50={pct(ms, 50):7.1f} ms  p95={pct(ms, 95):7.1f} ms  "
-            f"p99={pct(ms, 99):7.1f} ms  max={max(ms):7.1f} ms  mean={statistics.mean(ms):6.1f} ms")
+from hub.kafka.topics import ROUTED
+from hub.settings import DEV_SOURCE_SECRETS
+from hub.signatures import signed_headers
 
 
 async def run(url: str, bootstrap: str, events: int, concurrency: int,
@@ -95,21 +78,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=300)
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="hub-bench-"))
-    broker = EmbeddedBroker(free_port(), log_path=tmp / "broker.log").start()
-    asyncio.run(create_topics(load_settings(kafka_bootstrap=broker.bootstrap)))
-    gateway, url = start_gateway(broker.bootstrap, tmp, HUB_LOG_LEVEL="WARNING")
-    worker = Proc("worker", hub_env(broker.bootstrap, HUB_LOG_LEVEL="INFO"), tmp).start()
-    try:
-        worker.wait_log("worker.routing")
-        time.sleep(1)
-        asyncio.run(run(url, broker.bootstrap, min(args.events, 100), 1, pause_s=0.05))
+    with running_stack() as (url, bootstrap):
+        asyncio.run(run(url, bootstrap, min(args.events, 100), 1, pause_s=0.05))
         for concurrency in (1, 16):
-            asyncio.run(run(url, broker.bootstrap, args.events, concurrency))
-    finally:
-        worker.stop()
-        gateway.stop()
-        broker.stop()
+            asyncio.run(run(url, bootstrap, args.events, concurrency))
 
 
 if __name__ == "__main__":

@@ -15,10 +15,12 @@ from hub.connectors.sms_tencent import TencentSmsConnector
 from hub.connectors.sms_twilio import TwilioSmsConnector
 from hub.connectors.telematics import TelematicsConnector
 from hub.connectors.web import WebConnector
+from hub.connectors.wechat import WeChatConnector
 from hub.event import Event
-from hub.normalizers import hotline, sms, telematics, web
+from hub.normalizers import hotline, sms, telematics, web, wechat
 
-Normalizer = Callable[[dict, datetime], Event]
+# A normalizer returns None for a push that carries no customer message.
+Normalizer = Callable[[dict, datetime], Event | None]
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
     ChannelSpec(HotlineConnector, hotline.normalize),
     ChannelSpec(WebConnector, web.normalize),
     ChannelSpec(TelematicsConnector, telematics.normalize),
+    ChannelSpec(WeChatConnector, wechat.normalize),
     ChannelSpec(AliyunSmsConnector, sms.normalize_aliyun),
     ChannelSpec(TencentSmsConnector, sms.normalize_tencent),
     ChannelSpec(TwilioSmsConnector, sms.normalize_twilio),

@@ -33,6 +33,7 @@ class Received:
 
     payload: Any
     delivery_id: str | None = None  # the transport's own id (webhook-id), a fallback id
+    kind: str | None = None  # e.g. "text", "event:unsubscribe", for logs
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,10 @@ class Connector(ABC):
     @abstractmethod
     async def receive(self, request: Request, body: bytes) -> list[Received]:
         """Authenticate and parse one request; raise a HubError to refuse it."""
+
+    async def handle_get(self, request: Request) -> Response:
+        """Connectors with ``GET`` in ``methods`` answer it here (URL checks)."""
+        raise UnsupportedMediaType("GET is not supported here")
 
     def answer(self, accepted: list[Accepted]) -> Response:
         if len(accepted) == 1:

@@ -47,14 +47,24 @@ def _handler(connector: Connector, spec: ChannelSpec, ingest: Ingest,
         outcome = "accepted"
         with structlog.contextvars.bound_contextvars(channel=connector.channel):
             try:
+                if request.method == "GET":
+                    outcome = "verified"
+                    return await connector.handle_get(request)
                 body = await read_body(request, settings.max_body_bytes)
                 received = await connector.receive(request, body)
                 received_at = utcnow()
-                events = [spec.normalize(r.payload, received_at) for r in received]
-                accepted = await ingest.store(request, body, events, received_at)
+                normalized = [spec.normalize(r.payload, received_at) for r in received]
+                events = [e for e in normalized if e is not None]
+                if len(events) < len(normalized):
+                    # Pushes that carry no customer message (unsubscribe, menu views...).
+                    outcome = "ignored"
+                    log.info("webhook.ignored", count=len(normalized) - len(events),
+                             kinds=[r.kind for r in received if r.kind])
+                accepted = await ingest.store(request, body, events, received_at) \
+                    if events else []
                 for a in accepted:
                     log.info("webhook.accepted", event_id=a.event_id, duplicate=a.duplicate)
-                if any(a.duplicate for a in accepted):
+                if accepted and all(a.duplicate for a in accepted):
                     outcome = "duplicate"
                 return connector.answer(accepted)
             except HubError as err:
