@@ -11,6 +11,8 @@ https://developers.weixin.qq.com/miniprogram/dev/framework/server-ability/messag
 - ``POST`` safe mode (``encrypt_type=aes``): ``msg_signature`` = SHA1 of sorted
   (token, timestamp, nonce, Encrypt); AES-256-CBC per WeChat (wechatpy's
   PrpCrypto), which also checks the appid inside the plaintext.
+- ``timestamp`` more than ``HUB_WEBHOOK_TOLERANCE_S`` from now: 401 stale_timestamp
+  (the signature covers it, so this stops replays of captured pushes).
 - Answer ``success`` once stored: WeChat retries three times after 5 s and
   shows "该公众号暂时无法提供服务" on failure.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import time
 from typing import Any
 
 import orjson
@@ -34,7 +37,7 @@ from wechatpy.crypto import PrpCrypto
 from wechatpy.exceptions import InvalidAppIdException
 
 from hub.connectors.base import Accepted, Connector, Received
-from hub.errors import InvalidPayload, InvalidSignature, UnsupportedMediaType
+from hub.errors import InvalidPayload, InvalidSignature, StaleTimestamp, UnsupportedMediaType
 
 
 def wechat_signature(*parts: str) -> str:
@@ -62,6 +65,16 @@ class WeChatConnector(Connector):
     def _token(self) -> str:
         return self.settings.wechat_token.get_secret_value()
 
+    def _check_time(self, timestamp: str) -> None:
+        # WeChat signs the timestamp; checking it keeps an old push from being replayed.
+        try:
+            skew = abs(time.time() - int(timestamp))
+        except ValueError as exc:
+            raise InvalidSignature("timestamp is not an integer") from exc
+        if skew > self.settings.webhook_tolerance_s:
+            raise StaleTimestamp(f"timestamp is more than "
+                                 f"{self.settings.webhook_tolerance_s} s from now")
+
     def _check(self, given: str | None, *parts: str) -> None:
         expected = wechat_signature(self._token, *parts)
         if not given or not hmac.compare_digest(given.encode(), expected.encode()):
@@ -70,6 +83,7 @@ class WeChatConnector(Connector):
     async def handle_get(self, request: Request) -> Response:
         q = request.query_params
         self._check(q.get("signature"), q.get("timestamp", ""), q.get("nonce", ""))
+        self._check_time(q.get("timestamp", ""))
         return PlainTextResponse(q.get("echostr", ""))
 
     def _decrypt(self, encrypted: str) -> str:
@@ -110,6 +124,7 @@ class WeChatConnector(Connector):
         else:
             self._check(q.get("signature"), timestamp, nonce)
             message = outer
+        self._check_time(timestamp)
         if not isinstance(message, dict) or not message.get("MsgType"):
             raise InvalidPayload("WeChat message without MsgType")
         kind = str(message["MsgType"]).lower()

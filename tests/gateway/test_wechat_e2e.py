@@ -21,7 +21,8 @@ TOKEN, AES_KEY, APPID = (DEV_SECRETS["wechat_token"], DEV_SECRETS["wechat_aes_ke
 PATH = "/v1/channels/wechat"
 
 
-def plain_query(ts: str = "1763773815", nonce: str = "n1") -> dict:
+def plain_query(ts: str | None = None, nonce: str = "n1") -> dict:
+    ts = ts or str(int(time.time()))
     return {"signature": wechat_signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce}
 
 
@@ -31,7 +32,7 @@ def post_plain(gateway: str, body: bytes, ctype: str = "text/xml", **query) -> h
 
 
 def post_aes(gateway: str, xml: str, appid: str = APPID, tamper: bool = False) -> httpx.Response:
-    ts, nonce = "1763773999", "nonce-aes"
+    ts, nonce = str(int(time.time())), "nonce-aes"
     envelope = WeChatCrypto(TOKEN, AES_KEY, appid).encrypt_message(xml, nonce, ts)
     encrypted = re.search(r"<Encrypt><!\[CDATA\[(.*?)\]\]>", envelope).group(1)
     signature = re.search(r"<MsgSignature><!\[CDATA\[(.*?)\]\]>", envelope).group(1)
@@ -110,6 +111,18 @@ def test_xml_bomb_is_refused_quickly_and_the_gateway_keeps_serving(broker, gatew
     response = post_plain(gateway, bomb)
     assert response.status_code == 400 and time.monotonic() - started < 1.0
     assert httpx.get(f"{gateway}/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("skew", [-3600, 3600])
+def test_stale_timestamp_is_refused_even_with_a_valid_signature(broker, gateway, skew):
+    before = end_offsets(broker.bootstrap, [RAW, INTAKE])
+    query = plain_query(ts=str(int(time.time()) + skew))
+    response = httpx.post(f"{gateway}{PATH}", params=query,
+                          content=(FIXTURES / "wechat" / "text.xml").read_bytes(),
+                          headers={"content-type": "text/xml"})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "stale_timestamp"
+    assert end_offsets(broker.bootstrap, [RAW, INTAKE]) == before
 
 
 def test_wrong_signature_publishes_nothing(broker, gateway):
