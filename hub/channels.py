@@ -10,6 +10,7 @@ from datetime import datetime
 
 from hub.connectors.base import Connector
 from hub.connectors.hotline import HotlineConnector
+from hub.connectors.hotline_tencent_ccc import TencentCccConnector
 from hub.connectors.sms_aliyun import AliyunSmsConnector
 from hub.connectors.sms_tencent import TencentSmsConnector
 from hub.connectors.sms_twilio import TwilioSmsConnector
@@ -31,6 +32,7 @@ class ChannelSpec:
 
 CHANNELS: tuple[ChannelSpec, ...] = (
     ChannelSpec(HotlineConnector, hotline.normalize),
+    ChannelSpec(TencentCccConnector, hotline.normalize_tencent_ccc),
     ChannelSpec(WebConnector, web.normalize),
     ChannelSpec(TelematicsConnector, telematics.normalize),
     ChannelSpec(WeChatConnector, wechat.normalize),

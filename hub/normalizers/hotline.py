@@ -1,5 +1,7 @@
-"""Hub call record (contract §3.1) -> Event. The ASR transcript is the text;
-the IVR path and the agent's notes are context, never the customer's words."""
+"""Call records -> Event: the hub's own format (contract §3.1) and the Tencent
+Cloud Contact Center CDR push (https://cloud.tencent.com/document/product/679/67257).
+The ASR transcript is the text; the IVR path and the agent's notes are
+context, never the customer's words."""
 
 from __future__ import annotations
 
@@ -44,4 +46,34 @@ def normalize(payload: dict, received_at: datetime, source: str = "hotline") -> 
         if call.recording_url else [],
         context=Context(ivr_path=[str(k) for k in call.ivr_path],
                         agent_notes=clean(call.agent_notes) or None),
+    )
+
+
+class CccCdr(Payload):
+    SessionId: str = Field(min_length=1)
+    Caller: str | None = None
+    Callee: str | None = None
+    Direction: int = 0  # 0 inbound, 1 outbound
+    StartTimestamp: int | None = None
+    EndedTimestamp: int | None = None
+    IVRKeyPressed: list[str] = Field(default_factory=list)
+    RecordURL: str | None = None
+
+
+def normalize_tencent_ccc(payload: dict, received_at: datetime,
+                          source: str = "hotline:tencent-ccc") -> Event:
+    cdr = validate(CccCdr, payload)
+    customer = cdr.Caller if cdr.Direction == 0 else cdr.Callee  # outbound: we called them
+    return Event(
+        event_id=event_id("hotline", source, cdr.SessionId),
+        channel="hotline",
+        source=source,
+        channel_message_id=cdr.SessionId,
+        received_at=received_at,
+        occurred_at=parse_time(cdr.StartTimestamp),
+        contact=Contact(phone=to_e164(customer)),
+        text="",  # a CDR carries no words; the IVR keys are the only hint
+        language="zh-Hans",
+        attachments=[Attachment(kind="recording", url=cdr.RecordURL)] if cdr.RecordURL else [],
+        context=Context(ivr_path=[str(k) for k in cdr.IVRKeyPressed]),
     )

@@ -49,3 +49,22 @@ def test_invalid_records_are_refused_with_a_reason(payload):
 def test_naive_times_are_china_time_and_unknown_fields_are_kept_out():
     e = normalize({"call_id": "c", "started_at": "2026-11-22 09:00:00", "vendor_x": 1}, NOW)
     assert e.occurred_at == datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
+
+
+def test_tencent_ccc_cdr():
+    from hub.normalizers.hotline import normalize_tencent_ccc
+
+    e = normalize_tencent_ccc(load("tencent_ccc_cdr.json"), NOW)
+    assert (e.channel, e.source, e.channel_message_id) == ("hotline", "hotline:tencent-ccc",
+                                                          "t-ccc-0001-rescue")
+    assert e.contact.phone == "+8613822223333"  # 0086 form
+    assert e.context.ivr_path == ["3"] and e.attachments[0].kind == "recording"
+    assert e.occurred_at == datetime.fromtimestamp(1763774500, UTC)
+
+
+def test_tencent_ccc_outbound_call_customer_is_the_callee():
+    from hub.normalizers.hotline import normalize_tencent_ccc
+
+    e = normalize_tencent_ccc({"SessionId": "s", "Caller": "4008001234",
+                               "Callee": "008613700002222", "Direction": 1}, NOW)
+    assert e.contact.phone == "+8613700002222"
