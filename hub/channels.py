@@ -15,6 +15,7 @@ from hub.connectors.sms_aliyun import AliyunSmsConnector
 from hub.connectors.sms_tencent import TencentSmsConnector
 from hub.connectors.sms_twilio import TwilioSmsConnector
 from hub.connectors.telematics import TelematicsConnector
+from hub.connectors.telematics_gbt32960 import Gbt32960Connector
 from hub.connectors.web import WebConnector
 from hub.connectors.wechat import WeChatConnector
 from hub.event import Event
@@ -35,6 +36,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
     ChannelSpec(TencentCccConnector, hotline.normalize_tencent_ccc),
     ChannelSpec(WebConnector, web.normalize),
     ChannelSpec(TelematicsConnector, telematics.normalize),
+    ChannelSpec(Gbt32960Connector, telematics.normalize_gbt32960),
     ChannelSpec(WeChatConnector, wechat.normalize),
     ChannelSpec(AliyunSmsConnector, sms.normalize_aliyun),
     ChannelSpec(TencentSmsConnector, sms.normalize_tencent),

@@ -1,4 +1,5 @@
-"""TSP vehicle event (contract §3.3) -> Event. The trigger decides the type
+"""Vehicle events -> Event: the TSP's JSON (contract §3.3) and decoded
+GB/T 32960 frames (:mod:`hub.gbt32960`). The trigger decides the type
 downstream (airbag and eCall are rescue); voice assistant text is the
 customer's words."""
 
@@ -64,4 +65,33 @@ def normalize(payload: dict, received_at: datetime, source: str = "telematics") 
             speed_kmh=ev.speed_kmh,
             soc_pct=ev.soc_pct,
         ),
+    )
+
+
+def normalize_gbt32960(frame: dict, received_at: datetime,
+                       source: str = "telematics:gbt32960") -> Event | None:
+    """A real-time or reissued frame with an alarm becomes an ``alarm`` event;
+    logins, logouts, heartbeats and alarm-free telemetry carry nothing to route."""
+    alarm = frame.get("alarm")
+    if frame["command"] not in ("realtime", "reissue") or not alarm or not (
+            alarm["level_raw"] or alarm["flags"] or any(alarm["fault_codes"].values())):
+        return None
+    # A reissue resends a realtime frame: the same VIN and time are the same message.
+    message_id = f"{frame['vin']}:{frame['time']}"
+    position, vehicle = frame.get("position") or {}, frame.get("vehicle") or {}
+    codes = [c for group in alarm["fault_codes"].values() for c in group]
+    return Event(
+        event_id=event_id("telematics", source, message_id),
+        channel="telematics",
+        source=source,
+        channel_message_id=message_id,
+        received_at=received_at,
+        occurred_at=parse_time(frame["time"]),
+        vehicle=Vehicle(vin=frame["vin"], mileage_km=vehicle.get("mileage_km")),
+        location=Location(lat=position.get("lat"), lon=position.get("lon"))
+        if position.get("valid") else Location(),
+        context=Context(),
+        telematics=Telematics(trigger="alarm", alarm_level=alarm["level"],
+                              alarm_flags=alarm["flags"], dtc_codes=codes,
+                              speed_kmh=vehicle.get("speed_kmh"), soc_pct=vehicle.get("soc_pct")),
     )

@@ -1,0 +1,28 @@
+"""The car, raw: the TSP forwards GB/T 32960 frames as they came from the
+vehicle (``application/octet-stream``, one or more frames back to back),
+signed per Standard Webhooks with source secret ``telematics`` (over the raw
+bytes). Parsing is :mod:`hub.gbt32960`; a bad BCC, a wrong length or an
+encrypted payload refuses the whole request with the reason."""
+
+from fastapi import Request
+
+from hub import signatures
+from hub.connectors.base import Connector, Received
+from hub.errors import UnsupportedMediaType
+from hub.gbt32960 import parse_frames
+
+
+class Gbt32960Connector(Connector):
+    channel = "telematics"
+    source = "telematics"
+    path = "/v1/channels/telematics/gbt32960"
+    summary = "Raw GB/T 32960 frames forwarded by the TSP"
+
+    async def receive(self, request: Request, body: bytes) -> list[Received]:
+        signatures.verify(self.settings.source_secret(self.source), body, request.headers,
+                          tolerance_s=self.settings.webhook_tolerance_s)
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != "application/octet-stream":
+            raise UnsupportedMediaType("GB/T 32960 frames come as application/octet-stream")
+        return [Received(frame.as_dict(), kind=f"gbt32960:{frame.command_name}")
+                for frame in parse_frames(body)]
