@@ -54,6 +54,17 @@ def gateway() -> None:
 
 
 @main.command()
+def smtp() -> None:
+    """The SMTP intake on HUB_SMTP_PORT."""
+    from hub.logs import configure
+    from hub.smtp import run
+
+    settings = _settings()
+    configure(settings.log_level)
+    run(settings)
+
+
+@main.command()
 def worker() -> None:
     """The stream worker (scale out with partitions and more copies)."""
     from hub.logs import configure

@@ -18,7 +18,7 @@ from hub.kafka.embedded import EmbeddedBroker
 from hub.kafka.topics import create_topics
 from hub.settings import DEV_SECRETS, DEV_SOURCE_SECRETS, Settings
 
-PARTS = ("gateway", "worker")
+PARTS = ("gateway", "smtp", "worker")
 _PR_SET_PDEATHSIG = 1
 
 
@@ -40,6 +40,7 @@ def banner(settings: Settings, bootstrap: str) -> str:
                                         else ""),
         f"  gateway    http://{settings.http_host}:{settings.http_port}"
         "   (/docs, /healthz, /readyz, /metrics)",
+        f"  smtp       {settings.http_host}:{settings.smtp_port}",
         "  worker     hub.intake -> hub.routed.{tier}.{type}",
     ]
     if settings.env != "production":

@@ -59,3 +59,12 @@ def worker(broker: EmbeddedBroker, customers: Path, logs_dir: Path):
     proc.wait_log("customers.loaded")
     yield proc
     proc.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_port(broker: EmbeddedBroker, logs_dir: Path):
+    port = free_port()
+    proc = Proc("smtp", hub_env(broker.bootstrap, HUB_SMTP_PORT=str(port)), logs_dir).start()
+    proc.wait_log("smtp.listening")
+    yield port
+    proc.stop()

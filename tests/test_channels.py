@@ -14,6 +14,6 @@ def test_every_channel_is_complete():
         assert c.path.startswith("/v1/channels/") and c.path not in paths
         paths.add(c.path)
         assert callable(spec.normalize)
-        assert list((FIXTURES / c.channel).glob("*.json")), f"no fixtures for {c.channel}"
+        assert list((FIXTURES / c.channel).glob("*.*")), f"no fixtures for {c.channel}"
         test = Path(__file__).parent / "normalizers" / f"test_{c.channel}.py"
         assert test.exists(), f"no normalizer tests for {c.channel}"

@@ -17,7 +17,7 @@ from hub.channels import CHANNELS, ChannelSpec
 from hub.connectors.base import Connector
 from hub.errors import HubError, PayloadTooLarge
 from hub.event import utcnow
-from hub.gateway.ingest import Ingest
+from hub.gateway.ingest import Ingest, request_meta
 from hub.gateway.metrics import LATENCY, REQUESTS
 from hub.kafka.bus import Bus
 from hub.settings import Settings
@@ -60,7 +60,7 @@ def _handler(connector: Connector, spec: ChannelSpec, ingest: Ingest,
                     outcome = "ignored"
                     log.info("webhook.ignored", count=len(normalized) - len(events),
                              kinds=[r.kind for r in received if r.kind])
-                accepted = await ingest.store(request, body, events, received_at) \
+                accepted = await ingest.store(request_meta(request), body, events, received_at) \
                     if events else []
                 for a in accepted:
                     log.info("webhook.accepted", event_id=a.event_id, duplicate=a.duplicate)

@@ -1,5 +1,6 @@
-"""Durable intake: the raw request to ``hub.raw`` and each normalized event to
-``hub.intake``, both acknowledged by Kafka (acks=all) before anyone answers."""
+"""Durable intake, for HTTP and SMTP alike: the raw request to ``hub.raw``
+and each normalized event to ``hub.intake``, both acknowledged by Kafka
+(acks=all) before anyone answers."""
 
 from __future__ import annotations
 
@@ -39,7 +40,13 @@ class RecentIds:
             self._ids.popitem(last=False)
 
 
-def raw_record(request: Request, body: bytes, event: Event, index: int,
+def request_meta(request: Request) -> dict:
+    """What hub.raw keeps of an HTTP request besides its body."""
+    return {"method": request.method, "path": request.url.path, "query": str(request.url.query),
+            "headers": {k: v for k, v in request.headers.items() if k not in _DROP_HEADERS}}
+
+
+def raw_record(meta: dict, body: bytes, event: Event, index: int,
                received_at: datetime) -> bytes:
     try:
         text, b64 = body.decode("utf-8"), None
@@ -49,10 +56,7 @@ def raw_record(request: Request, body: bytes, event: Event, index: int,
         "event_id": event.event_id,
         "channel": event.channel,
         "received_at": received_at,
-        "method": request.method,
-        "path": request.url.path,
-        "query": str(request.url.query),
-        "headers": {k: v for k, v in request.headers.items() if k not in _DROP_HEADERS},
+        **meta,
         "item": index,
         "body": text,
         "body_base64": b64,
@@ -64,13 +68,13 @@ class Ingest:
         self.bus = bus
         self.recent = RecentIds()
 
-    async def store(self, request: Request, body: bytes, events: list[Event],
+    async def store(self, meta: dict, body: bytes, events: list[Event],
                     received_at: datetime) -> list[Accepted]:
         records = []
         for index, event in enumerate(events):
             source = f"/hub/gateway/{event.channel}"
             records.append((RAW, event.event_id,
-                            raw_record(request, body, event, index, received_at),
+                            raw_record(meta, body, event, index, received_at),
                             cloudevents.headers(id=event.event_id, source=source,
                                                 type="hub.raw.v1", time=received_at), None))
             records.append((INTAKE, event.event_id, event.to_json(),
