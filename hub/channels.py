@@ -12,6 +12,7 @@ from hub.connectors.base import Connector
 from hub.connectors.email import EmailConnector
 from hub.connectors.hotline import HotlineConnector
 from hub.connectors.hotline_tencent_ccc import TencentCccConnector
+from hub.connectors.qr import QrConnector
 from hub.connectors.sms_aliyun import AliyunSmsConnector
 from hub.connectors.sms_tencent import TencentSmsConnector
 from hub.connectors.sms_twilio import TwilioSmsConnector
@@ -20,7 +21,7 @@ from hub.connectors.telematics_gbt32960 import Gbt32960Connector
 from hub.connectors.web import WebConnector
 from hub.connectors.wechat import WeChatConnector
 from hub.event import Event
-from hub.normalizers import email, hotline, sms, telematics, web, wechat
+from hub.normalizers import email, hotline, qr, sms, telematics, web, wechat
 
 # A normalizer returns None for a push that carries no customer message.
 Normalizer = Callable[[dict, datetime], Event | None]
@@ -40,6 +41,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
     ChannelSpec(Gbt32960Connector, telematics.normalize_gbt32960),
     ChannelSpec(WeChatConnector, wechat.normalize),
     ChannelSpec(EmailConnector, email.normalize),
+    ChannelSpec(QrConnector, qr.normalize),
     ChannelSpec(AliyunSmsConnector, sms.normalize_aliyun),
     ChannelSpec(TencentSmsConnector, sms.normalize_tencent),
     ChannelSpec(TwilioSmsConnector, sms.normalize_twilio),

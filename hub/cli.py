@@ -135,6 +135,34 @@ def tail(topic_names: tuple[str, ...], from_beginning: bool) -> None:
         raise click.ClickException(err.message) from err
 
 
+@main.group(name="qr")
+def qr_group() -> None:
+    """QR codes for dealers and vehicles."""
+
+
+@qr_group.command("issue")
+@click.option("--dealer", help="dealer code, e.g. D0571A")
+@click.option("--vin", help="vehicle VIN (kept inside the token, not readable in the URL)")
+@click.option("--days", type=float, default=3650, show_default=True, help="valid for")
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="write the image")
+def qr_issue(dealer: str | None, vin: str | None, days: float, png: Path | None) -> None:
+    """Print a signed QR landing URL; write the QR image when asked."""
+    import segno
+
+    from hub import qr
+
+    settings = _settings()
+    try:
+        token = qr.issue(settings.qr_secret.get_secret_value(), dealer=dealer, vin=vin, days=days)
+    except HubError as err:
+        raise click.ClickException(err.message) from err
+    link = qr.url(settings.public_url, token)
+    click.echo(link)
+    if png:
+        segno.make(link, error="m").save(str(png), scale=8, border=4)
+        click.echo(f"wrote {png}", err=True)
+
+
 @main.command()
 @click.option("--source", type=click.Choice(SIGNED_SOURCES), required=True)
 @click.option("--id", "msg_id", default=None, help="webhook-id (default: random)")

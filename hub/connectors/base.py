@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -46,6 +47,7 @@ class Connector(ABC):
     channel: ClassVar[str]
     path: ClassVar[str]
     methods: ClassVar[tuple[str, ...]] = ("POST",)
+    max_body_bytes: ClassVar[int | None] = None  # None: HUB_MAX_BODY_BYTES
     summary: ClassVar[str] = ""
 
     def __init__(self, settings: Settings) -> None:
@@ -55,11 +57,15 @@ class Connector(ABC):
     async def receive(self, request: Request, body: bytes) -> list[Received]:
         """Authenticate and parse one request; raise a HubError to refuse it."""
 
+    def pages(self) -> list[tuple[str, Callable[[Request], Awaitable[Response]]]]:
+        """Pages a channel serves to people (the QR form), as (path, endpoint)."""
+        return []
+
     async def handle_get(self, request: Request) -> Response:
         """Connectors with ``GET`` in ``methods`` answer it here (URL checks)."""
         raise UnsupportedMediaType("GET is not supported here")
 
-    def answer(self, accepted: list[Accepted]) -> Response:
+    def answer(self, accepted: list[Accepted], request: Request) -> Response:
         if len(accepted) == 1:
             a = accepted[0]
             return JSONResponse({"event_id": a.event_id,
@@ -69,7 +75,7 @@ class Connector(ABC):
                                          if a.duplicate else "accepted"} for a in accepted],
                              "status": "accepted"}, status_code=202)
 
-    def refuse(self, error: HubError) -> Response:
+    def refuse(self, error: HubError, request: Request) -> Response:
         headers = {"Retry-After": str(error.retry_after_s)} \
             if isinstance(error, BrokerUnavailable) else None
         return JSONResponse(error.to_body(), status_code=error.status, headers=headers)

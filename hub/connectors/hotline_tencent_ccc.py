@@ -37,5 +37,5 @@ class TencentCccConnector(Connector):
             return []
         return [Received(payload, kind="ccc:cdr")]
 
-    def answer(self, accepted: list[Accepted]) -> Response:
+    def answer(self, accepted: list[Accepted], request: Request) -> Response:
         return JSONResponse({"ErrCode": 0, "ErrMsg": "ok"})

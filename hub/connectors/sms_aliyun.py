@@ -35,5 +35,5 @@ class AliyunSmsConnector(Connector):
             raise InvalidPayload("every report must be a JSON object")
         return [Received(r) for r in reports]
 
-    def answer(self, accepted: list[Accepted]) -> Response:
+    def answer(self, accepted: list[Accepted], request: Request) -> Response:
         return JSONResponse({"code": 0, "msg": "接收成功"})

@@ -28,5 +28,5 @@ class TencentSmsConnector(Connector):
         require_json(request)
         return [Received(parse_json_object(body))]
 
-    def answer(self, accepted: list[Accepted]) -> Response:
+    def answer(self, accepted: list[Accepted], request: Request) -> Response:
         return JSONResponse({"result": 0, "errmsg": "OK"})

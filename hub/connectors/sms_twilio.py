@@ -69,6 +69,6 @@ class TwilioSmsConnector(Connector):
             raise InvalidSignature("X-Twilio-Signature does not match")
         return [Received(dict(params))]
 
-    def answer(self, accepted: list[Accepted]) -> Response:
+    def answer(self, accepted: list[Accepted], request: Request) -> Response:
         return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
                         status_code=200, media_type="text/xml")

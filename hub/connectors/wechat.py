@@ -132,5 +132,5 @@ class WeChatConnector(Connector):
             kind = f"event:{str(message.get('Event', '')).lower()}"
         return [Received(message, kind=kind)]
 
-    def answer(self, accepted: list[Accepted]) -> Response:
+    def answer(self, accepted: list[Accepted], request: Request) -> Response:
         return PlainTextResponse("success")

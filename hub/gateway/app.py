@@ -50,7 +50,7 @@ def _handler(connector: Connector, spec: ChannelSpec, ingest: Ingest,
                 if request.method == "GET":
                     outcome = "verified"
                     return await connector.handle_get(request)
-                body = await read_body(request, settings.max_body_bytes)
+                body = await read_body(request, connector.max_body_bytes or settings.max_body_bytes)
                 received = await connector.receive(request, body)
                 received_at = utcnow()
                 normalized = [spec.normalize(r.payload, received_at) for r in received]
@@ -66,11 +66,11 @@ def _handler(connector: Connector, spec: ChannelSpec, ingest: Ingest,
                     log.info("webhook.accepted", event_id=a.event_id, duplicate=a.duplicate)
                 if accepted and all(a.duplicate for a in accepted):
                     outcome = "duplicate"
-                return connector.answer(accepted)
+                return connector.answer(accepted, request)
             except HubError as err:
                 outcome = err.code
                 log.warning("webhook.refused", code=err.code, reason=err.message)
-                return connector.refuse(err)
+                return connector.refuse(err, request)
             except Exception:
                 outcome = "internal_error"
                 log.exception("webhook.failed")
@@ -102,6 +102,9 @@ def create_app(settings: Settings, channels: tuple[ChannelSpec, ...] = CHANNELS)
         app.add_api_route(connector.path, _handler(connector, spec, ingest, settings),
                           methods=list(connector.methods), summary=connector.summary,
                           tags=["channels"], status_code=202)
+        for path, endpoint in connector.pages():
+            app.add_api_route(path, endpoint, methods=["GET"], tags=["pages"],
+                              include_in_schema=False)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict:

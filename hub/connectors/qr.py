@@ -1,0 +1,120 @@
+"""QR codes at dealers and on vehicles.
+
+``GET /q/{token}`` shows the customer a short form (phone, name, what
+happened, optional photo); ``POST /v1/channels/qr`` takes it, form-encoded,
+multipart (with the photo) or JSON. The token (:mod:`hub.qr`) says which
+dealer or vehicle the code was on. Limits: 5 submissions per code and 20 per
+address in 10 minutes (429). A browser gets HTML (confirmation with the case
+reference, or an error page); an API client gets the contract's JSON. The
+photo is recorded as attachment metadata; its bytes are not kept (the hub has
+no object store)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import orjson
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.datastructures import UploadFile
+
+from hub import qr
+from hub.connectors.base import Accepted, Connector, Received
+from hub.connectors.qr_pages import done_page, error_page, form_page
+from hub.errors import HubError, InvalidPayload, RateLimited, UnsupportedMediaType
+from hub.ratelimit import SlidingWindow
+
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _ctype(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def _form(request: Request, body: bytes) -> Any:
+    """Parse a form from the body the gateway already read (and size-checked)."""
+    async def replay() -> dict:
+        return {"type": "http.request", "body": body, "more_body": False}
+    return await Request(request.scope, replay).form()
+
+
+def reference(event_id: str) -> str:
+    """What the customer keeps: short enough to read out on the phone."""
+    return event_id.replace("-", "")[:10].upper()
+
+
+class QrConnector(Connector):
+    channel = "qr"
+    path = "/v1/channels/qr"
+    summary = "QR landing form (form, multipart with photo, or JSON)"
+    max_body_bytes = 10 * 1024 * 1024  # a phone photo
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        self.per_code = SlidingWindow(5, 600)
+        self.per_address = SlidingWindow(20, 600)
+
+    @property
+    def _secret(self) -> str:
+        return self.settings.qr_secret.get_secret_value()
+
+    def pages(self) -> list:
+        async def landing(request: Request) -> Response:
+            token = request.path_params["token"]
+            try:
+                claims = qr.read(self._secret, token)
+            except HubError as err:
+                return self._error_html(err)
+            return HTMLResponse(form_page(token, uuid.uuid4().hex, claims["dealer"], self.path))
+
+        return [("/q/{token}", landing)]
+
+    async def receive(self, request: Request, body: bytes) -> list[Received]:
+        ctype = _ctype(request)
+        photo = None
+        if ctype in _FORMS:
+            form = await _form(request, body)
+            fields = {k: v for k, v in form.items() if isinstance(v, str)}
+            upload = form.get("photo")
+            if isinstance(upload, UploadFile) and upload.filename:
+                data = await upload.read()
+                photo = {"filename": upload.filename, "content_type": upload.content_type,
+                         "size": len(data)}
+        elif ctype == "application/json":
+            try:
+                fields = orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
+                raise InvalidPayload("body is not valid JSON") from exc
+            if not isinstance(fields, dict):
+                raise InvalidPayload("body must be a JSON object")
+        else:
+            raise UnsupportedMediaType("send a form or JSON")
+        claims = qr.read(self._secret, str(fields.get("token") or ""))
+        address = request.client.host if request.client else "unknown"
+        if not self.per_code.allow(claims["ref"]) or not self.per_address.allow(address):
+            raise RateLimited("too many submissions, please try again in a few minutes")
+        return [Received({**fields, "claims": claims, "photo": photo}, kind="qr")]
+
+    def answer(self, accepted: list[Accepted], request: Request) -> Response:
+        [a] = accepted
+        if _ctype(request) in _FORMS:
+            return HTMLResponse(done_page(reference(a.event_id)), status_code=200)
+        return JSONResponse({"event_id": a.event_id, "reference": reference(a.event_id),
+                             "status": "duplicate" if a.duplicate else "accepted"}, 202)
+
+    def refuse(self, error: HubError, request: Request) -> Response:
+        if _ctype(request) in _FORMS:
+            return self._error_html(error)
+        return super().refuse(error, request)
+
+    @staticmethod
+    def _error_html(error: HubError) -> HTMLResponse:
+        titles = {"invalid_signature": "二维码无效", "stale_timestamp": "二维码已过期",
+                  "rate_limited": "提交过于频繁", "invalid_payload": "请检查填写内容"}
+        messages = {"invalid_signature": "这个二维码无法识别，可能已被改动。",
+                    "stale_timestamp": "这个二维码已过期。",
+                    "rate_limited": "提交次数过多，请几分钟后再试。"}
+        title = titles.get(error.code, "暂时无法提交")
+        return HTMLResponse(error_page(title, messages.get(error.code, error.message)),
+                            status_code=error.status)

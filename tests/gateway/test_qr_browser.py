@@ -1,0 +1,87 @@
+"""The QR page in a real headless Chromium at phone width: load, fill, attach a
+photo, submit, read the confirmation. Screenshots go to artifacts/ (not in git)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+import segno
+
+from hub import qr
+from hub.settings import DEV_SECRETS
+from tests.helpers import ROOT
+
+CHROMEDRIVER = shutil.which("chromedriver")
+ARTIFACTS = ROOT / "artifacts"
+
+if not CHROMEDRIVER and not os.environ.get("CI"):
+    pytest.skip("chromium/chromedriver not installed (bin/test installs them as root)",
+                allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    assert CHROMEDRIVER, "CI must have chromium: bin/test installs it"
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tempfile.mkdtemp(prefix='hub-chromium-')}"):
+        options.add_argument(flag)
+    # A phone: desktop windows cannot be narrower than about 500 px.
+    options.add_experimental_option("mobileEmulation", {
+        "deviceMetrics": {"width": 360, "height": 780, "pixelRatio": 3.0}})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def test_customer_scans_fills_and_gets_a_case_reference(gateway, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    token = qr.issue(DEV_SECRETS["qr_secret"], dealer="D0571A", vin="LNBSCU3H0MR512345")
+    browser.get(f"{gateway}/q/{token}")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "联系我们"
+    inner, scroll = browser.execute_script(
+        "return [window.innerWidth, document.documentElement.scrollWidth]")
+    assert inner == 360 and scroll <= inner, f"page overflows a {inner}-px screen ({scroll}px)"
+    for field in ("phone", "text"):  # labelled, as screen readers need
+        assert browser.find_element(By.CSS_SELECTOR, f"label[for={field}]").text
+    browser.save_screenshot(str(ARTIFACTS / "qr-form.png"))
+    photo = tmp_path / "photo.png"
+    segno.make("photo").save(str(photo), scale=4)
+    browser.find_element(By.ID, "phone").send_keys("139 0000 5555")
+    browser.find_element(By.ID, "name").send_keys("王女士")
+    browser.find_element(By.ID, "text").send_keys("车门把手脱落了，想预约更换")
+    browser.find_element(By.ID, "photo").send_keys(str(photo))
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    status = browser.find_element(By.CSS_SELECTOR, "[role=status]")
+    assert "已收到您的反馈" in status.text
+    reference = browser.find_element(By.CSS_SELECTOR, ".ref").text
+    assert len(reference) == 10 and reference.isalnum()
+    browser.save_screenshot(str(ARTIFACTS / "qr-done.png"))
+
+
+def test_tampered_code_shows_a_clear_page(gateway, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{gateway}/q/gAAAAABnot-a-real-token")
+    assert "二维码无效" in browser.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    browser.save_screenshot(str(ARTIFACTS / "qr-invalid.png"))
+
+
+def test_qr_image_encodes_the_landing_url(tmp_path):
+    png = tmp_path / "code.png"
+    token = qr.issue(DEV_SECRETS["qr_secret"], dealer="D0571A")
+    segno.make(qr.url("http://127.0.0.1:8080", token), error="m").save(str(png), scale=4)
+    assert Path(png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

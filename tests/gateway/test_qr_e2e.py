@@ -1,0 +1,90 @@
+"""QR codes through the running gateway: page, JSON and form posts, errors, limits."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from hub import qr
+from hub.event import RoutedEvent
+from hub.kafka.topics import INTAKE, RAW, ROUTED
+from hub.settings import DEV_SECRETS
+from tests.helpers import end_offsets, read_topics
+
+SECRET = DEV_SECRETS["qr_secret"]
+
+
+def token(**kw) -> str:
+    return qr.issue(SECRET, **({"dealer": "D0571A"} | kw))
+
+
+def routed(broker, event_id: str) -> RoutedEvent:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for r in read_topics(broker.bootstrap, ROUTED):
+            e = RoutedEvent.from_json(r.value)
+            if e.event_id == event_id:
+                return e
+        time.sleep(0.3)
+    raise AssertionError("never routed")
+
+
+def test_landing_page_is_a_chinese_mobile_form(gateway):
+    page = httpx.get(f"{gateway}/q/{token()}")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert 'lang="zh-CN"' in html and 'name="viewport"' in html and "联系我们" in html
+    assert 'for="phone"' in html and 'type="tel"' in html and 'accept="image/*"' in html
+    assert "D0571A" in html and "http" not in html.split("<body>")[1].replace(
+        'action="/v1/channels/qr"', "")  # no external assets
+
+
+@pytest.mark.parametrize("bad, title", [("tampered", "二维码无效"), ("expired", "二维码已过期")])
+def test_bad_tokens_get_an_error_page_not_a_stack_trace(gateway, bad, title):
+    t = token() if bad == "tampered" else qr.issue(SECRET, dealer="D1", days=1,
+                                                   now=time.time() - 3 * 86400)
+    if bad == "tampered":
+        t = t[:50] + ("A" if t[50] != "A" else "B") + t[51:]
+    page = httpx.get(f"{gateway}/q/{t}")
+    assert page.status_code == 401 and title in page.text and "Traceback" not in page.text
+    posted = httpx.post(f"{gateway}/v1/channels/qr",
+                        data={"token": t, "phone": "13900005555", "text": "x"})
+    assert posted.status_code == 401 and title in posted.text
+
+
+def test_json_submission_is_routed_with_the_vehicle(broker, gateway, worker):
+    response = httpx.post(f"{gateway}/v1/channels/qr", json={
+        "token": token(vin="LNBSCU3H0MR512345"), "phone": "13900005555",
+        "text": "车在服务区动不了，需要拖车"})
+    assert response.status_code == 202, response.text
+    body = response.json()
+    assert len(body["reference"]) == 10
+    event = routed(broker, body["event_id"])
+    assert event.route.topic == "hub.routed.fleet.rescue"  # the fleet's VIN from the token
+    assert event.context.dealer_code == "D0571A" and event.channel == "qr"
+
+
+def test_form_submission_gets_a_confirmation_page_with_the_reference(broker, gateway):
+    response = httpx.post(f"{gateway}/v1/channels/qr", data={
+        "token": token(dealer="D0999Z"), "submission_id": "page-1", "phone": "13900006666",
+        "name": "周先生", "text": "销售承诺的赠品没有兑现"},
+        files={"photo": ("receipt.png", b"\x89PNG fake", "image/png")})
+    assert response.status_code == 200 and "已收到您的反馈" in response.text
+    assert 'class="ref"' in response.text
+
+
+def test_invalid_phone_is_a_clear_error_and_publishes_nothing(broker, gateway):
+    before = end_offsets(broker.bootstrap, [RAW, INTAKE])
+    response = httpx.post(f"{gateway}/v1/channels/qr", json={
+        "token": token(dealer="D0888"), "phone": "12345", "text": "x"})
+    assert response.status_code == 400 and "phone" in response.json()["error"]["message"]
+    assert end_offsets(broker.bootstrap, [RAW, INTAKE]) == before
+
+
+def test_rate_limit_per_code(broker, gateway):
+    t = token(dealer="D-RATE")
+    statuses = [httpx.post(f"{gateway}/v1/channels/qr", json={
+        "token": t, "phone": "13900007777", "text": f"第{i}次"}).status_code for i in range(7)]
+    assert statuses[:5] == [202] * 5 and statuses[5:] == [429, 429]
