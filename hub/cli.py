@@ -135,6 +135,20 @@ def tail(topic_names: tuple[str, ...], from_beginning: bool) -> None:
         raise click.ClickException(err.message) from err
 
 
+@main.command()
+@click.option("--wait", type=float, default=30, show_default=True, help="seconds to wait")
+def demo(wait: float) -> None:
+    """Send sample traffic through every channel of a running hub; show where it went."""
+    from hub.demo import demo as run_demo
+    from hub.demo import report
+
+    try:
+        routed = asyncio.run(run_demo(_settings(), wait))
+    except (HubError, OSError) as err:
+        raise click.ClickException(f"is the hub running (bin/hub up)? {err}") from err
+    click.echo(report(routed))
+
+
 @main.group(name="qr")
 def qr_group() -> None:
     """QR codes for dealers and vehicles."""

@@ -30,6 +30,7 @@ def test_up_runs_everything_and_ctrl_c_stops_it_all(tmp_path):
     http, kafka = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(HUB_HTTP_PORT=str(http), HUB_EMBEDDED_BROKER_PORT=str(kafka),
+               HUB_SMTP_PORT=str(free_port()),
                HUB_BROKER_LOG=str(tmp_path / "broker.log"))
     up = subprocess.Popen([sys.executable, "-m", "hub", "up"], env=env, cwd=ROOT,
                           stdout=subprocess.PIPE, stderr=(tmp_path / "up.log").open("wb"),
@@ -56,7 +57,7 @@ def test_up_runs_everything_and_ctrl_c_stops_it_all(tmp_path):
         payload = orjson.loads((FIXTURES / "hotline" / "repair_booking.json").read_bytes())
         assert signed_post(url, "hotline", payload).status_code == 202
         children = _children(up.pid)
-        assert len(children) >= 3  # broker, gateway, worker
+        assert len(children) >= 4  # broker, gateway, smtp, worker
         up.send_signal(signal.SIGINT)
         assert up.wait(30) == 0
         time.sleep(0.5)
