@@ -12,6 +12,7 @@ from hub.phones import to_e164
 
 TIER_RANK = {"vip": 0, "fleet": 1, "ordinary": 2}
 MATCH_ORDER = ("phone", "email", "wechat_openid", "vin")
+PROBE_ORDER = ("phone", "email", "wechat_openid", "wechat_unionid", "vin")
 _VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 
 
@@ -23,11 +24,32 @@ def email_key(email: str | None) -> str | None:
     return f"{local.split('+', 1)[0]}@{domain}"
 
 
+_VIN_TYPOS = str.maketrans({"O": "0", "I": "1", "Q": "0"})  # letters a VIN never contains
+_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+_VIN_VALUES = {**{str(d): d for d in range(10)},
+               **{c: i for i, c in enumerate("ABCDEFGH", start=1)},
+               **{c: i for i, c in enumerate("JKLMN", start=1)}, "P": 7, "R": 9,
+               **{c: i for i, c in enumerate("STUVWXYZ", start=2)}}
+
+
 def vin_key(vin: str | None) -> str | None:
+    """17 characters, upper case, without spaces or dashes; the letters O, I
+    and Q (which no VIN contains) read as the digits people meant."""
     if not vin:
         return None
-    vin = vin.strip().upper()
+    vin = re.sub(r"[\s\-·]", "", vin).upper().translate(_VIN_TYPOS)
     return vin if _VIN.match(vin) else None
+
+
+def vin_check_digit_ok(vin: str) -> bool:
+    """ISO 3779 / GB 16735 check digit (position 9). Matching does not require
+    it (the TSP's VIN is authoritative, test data often lacks it); forms can
+    use it to tell a typo from a real VIN."""
+    key = vin_key(vin)
+    if key is None:
+        return False
+    total = sum(_VIN_VALUES[c] * w for c, w in zip(key, _VIN_WEIGHTS, strict=True))
+    return key[8] == ("X" if total % 11 == 10 else str(total % 11))
 
 
 @dataclass
@@ -84,18 +106,21 @@ class CustomerDirectory:
             "phone": event.contact.phone,
             "email": email_key(event.contact.email),
             "wechat_openid": event.contact.wechat_openid,
+        "wechat_unionid": event.contact.wechat_unionid,
             "vin": vin_key(event.vehicle.vin),
         }
         best: tuple[int, int, Customer, str] | None = None
-        for order, kind in enumerate(MATCH_ORDER):
+        for order, kind in enumerate(PROBE_ORDER):
             value = probes[kind]
-            cid = self._index[kind].get(value) if value else None
+            # A unionid is listed among a customer's WeChat ids like an openid.
+            index = self._index["wechat_openid" if kind == "wechat_unionid" else kind]
+            cid = index.get(value) if value else None
             if cid is None:
                 continue
             customer = self._customers[cid]
             rank = (TIER_RANK[customer.tier], order)
             if best is None or rank < best[:2]:
-                best = (*rank, customer, kind)
+                best = (*rank, customer, "wechat_openid" if kind == "wechat_unionid" else kind)
         if best is None:
             return CustomerMatch()
         return CustomerMatch(customer_id=best[2].customer_id, tier=best[2].tier,

@@ -60,3 +60,25 @@ def test_updates_and_deletions_take_effect():
     assert d.resolve(event(contact=Contact(phone="+8613800000000"))).customer_id is None
     d.apply("FLEET", None)  # tombstone
     assert len(d) == 0
+
+
+def test_vin_typos_and_check_digit():
+    from hub.routers.identity import vin_check_digit_ok, vin_key
+
+    assert vin_key(" lfv2a21k7g3OOOOO1 ") == "LFV2A21K7G3000001"  # O typed for 0
+    assert vin_key("LFV2A21K7G300000") is None  # 16 characters
+    assert vin_check_digit_ok("LFV2A21K7G3000001")
+    assert vin_check_digit_ok("1M8GDM9AXKP042788")  # X check digit
+    assert not vin_check_digit_ok("LFV2A21K7G3000002")
+
+
+def test_typed_vin_with_letter_o_still_finds_the_fleet():
+    m = directory().resolve(event(vehicle=Vehicle(vin="LNBSCU3H0MR5I2345")))  # I for 1
+    assert m.customer_id == "FLEET"
+
+
+def test_unionid_matches_like_an_openid():
+    d = directory()
+    d.apply("UNION", {"tier": "vip", "wechat_openids": ["oUnionAAA"]})
+    m = d.resolve(event(contact=Contact(wechat_unionid="oUnionAAA")))
+    assert (m.customer_id, m.matched_by) == ("UNION", "wechat_openid")
