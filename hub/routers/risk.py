@@ -1,28 +1,129 @@
-"""First risk rating (1-5) from the dimensions an event carries at intake:
-fault severity (safety systems, vehicle alarms), third parties (media, legal,
-regulator), customer type, and the message type. Level >= 4 is ``major``."""
+"""Risk level 1-5 from the seed documents' nine dimensions, where the event
+carries data for them: type and fault severity (safety systems, vehicle
+alarms), third parties (media, lawyers, 12315/consumer association,
+regulators), customer type, time of year (1.5 months before to 10 days after
+15 March), vehicle life (a new car), days in repair, number of repairs for
+the same fault (3+ is the classic precursor of a major complaint), warranty
+disputes, and money (over ¥10,000 is a major complaint). ``factors`` says
+which counted. Level >= 4 makes the event ``major`` (pipeline)."""
 
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta, timezone
+
+import zhconv
+
 from hub.event import Classification, CustomerMatch, Event, Risk
+
+CHINA = timezone(timedelta(hours=8))
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+           "七": 7, "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+_NUM = r"[0-9０-９.]+|[零〇一二两三四五六七八九十百千万]+"
+
+
+def cn_number(text: str) -> float | None:
+    """12000, 1.2万, 两万, 三千五, 十五 -> numbers; None when not a number."""
+    text = text.strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    m = re.fullmatch(r"([0-9.]+)\s*(万|千)?", text)
+    if m:
+        try:
+            return float(m.group(1)) * (_UNITS[m.group(2)] if m.group(2) else 1)
+        except ValueError:
+            return None
+    total, section, digit, last_unit, zero = 0, 0, 0, 1, False
+    for ch in text:
+        if ch in _DIGITS:
+            digit, zero = _DIGITS[ch], zero or _DIGITS[ch] == 0
+        elif ch in _UNITS:
+            unit = last_unit = _UNITS[ch]
+            if unit == 10000:
+                total += (section + digit) * unit
+                section = digit = 0
+            else:
+                section += (digit or 1) * unit
+                digit = 0
+        else:
+            return None
+    if digit and last_unit >= 100 and not zero:  # 三千五 is 3500, 一百零五 is 105
+        digit *= last_unit // 10
+    return float(total + section + digit) or None
+
+
+def _max_amount(text: str) -> float:
+    amounts = [cn_number(m.group(1)) for m in re.finditer(
+        rf"(?:¥|￥|人民币)?\s*({_NUM})\s*(?:多)?\s*(?:块|元|块钱|rmb|yuan)", text)]
+    amounts += [cn_number(m.group(1)) for m in re.finditer(rf"[¥￥]\s*({_NUM})", text)]
+    return max([a for a in amounts if a] or [0])
+
+
+def _repairs(text: str) -> int:
+    counts = [cn_number(m.group(1)) or 0 for m in re.finditer(
+        rf"(?:修了|维修了?|返修了?|进店|去了|跑了|第)\s*({_NUM})\s*(?:次|趟|回)", text)]
+    counts += [3 for _ in re.finditer(r"反复维修|多次维修|修了好几次|屡修不好|修了又坏", text)]
+    return int(max(counts or [0]))
+
+
+def _days_in_repair(text: str) -> int:
+    days = []
+    pattern = rf"(?:修了|等了|放在店里|在店里|趴了|停了)\s*({_NUM})\s*(多)?\s*(天|周|个月|月)"
+    for m in re.finditer(pattern, text):
+        n = cn_number(m.group(1)) or 0
+        days.append(n * {"天": 1, "周": 7, "个月": 30, "月": 30}[m.group(3)])
+    if re.search(r"(修了|等了)(一个多月|个把月|大半个月)", text):
+        days.append(30)
+    return int(max(days or [0]))
+
+
+def _new_vehicle(text: str) -> bool:
+    m = re.search(rf"(?:刚买|刚提车?|提车|买了|新车)\s*(?:才|不到|刚)?\s*({_NUM})?\s*(个月|天|周)",
+                  text)
+    if m:
+        n = cn_number(m.group(1) or "1") or 1
+        return n * {"个月": 30, "天": 1, "周": 7}[m.group(2)] <= 183
+    return bool(re.search(r"新车|刚提的车|刚买的车", text))
+
+
+def march_15_window(day: date) -> bool:
+    """About 1.5 months before to 10 days after consumer-rights day."""
+    peak = date(day.year, 3, 15)
+    return peak - timedelta(days=45) <= day <= peak + timedelta(days=10)
 
 
 def assess(event: Event, customer: CustomerMatch, classification: Classification,
            flags: list[str]) -> Risk:
-    factors: dict[str, object] = {}
+    text = zhconv.convert(f"{event.subject or ''} {event.text}", "zh-hans").lower()
+    factors: dict[str, object] = {"type": classification.type}
     level = {"complaint": 2, "rescue": 3}.get(classification.type, 1)
-    factors["type"] = classification.type
+    floor = 1
     t = event.telematics
     if t and t.trigger == "airbag_deployed":
-        level, factors["fault"] = 5, "airbag deployed"
+        floor, factors["fault"] = 5, "airbag deployed"
     elif t and (t.alarm_level or 0) >= 3:
-        level, factors["fault"] = max(level, 4), f"GB/T 32960 alarm level {t.alarm_level}"
+        floor, factors["fault"] = 4, f"GB/T 32960 alarm level {t.alarm_level}"
     elif "safety" in flags:
         level, factors["fault"] = max(level + 1, 3), "safety-critical system"
     third = [f for f in ("media", "legal", "regulator") if f in flags]
     if third:
-        level, factors["third_party"] = max(level + 1, 4), third
+        level, floor, factors["third_party"] = level + 1, max(floor, 4), third
+    amount = _max_amount(text)
+    if amount > 10_000:
+        floor, factors["amount_cny"] = max(floor, 4), amount
+    repairs = _repairs(text)
+    if repairs >= 3:
+        level, factors["repairs"] = level + 1, repairs
+    days = _days_in_repair(text)
+    if days >= 15:
+        level, factors["days_in_repair"] = level + 1, days
+    if _new_vehicle(text):
+        level, factors["vehicle_life"] = level + 1, "new vehicle"
+    if re.search(r"过保|出保|保修期外|不给保修|拒绝保修|三包", text):
+        level, factors["warranty"] = level + 1, "warranty dispute"
+    if classification.type == "complaint" and march_15_window(
+            event.received_at.astimezone(CHINA).date()):
+        level, factors["period"] = level + 1, "15 March window"
     if customer.tier in ("vip", "fleet"):
         level += 1
         factors["customer_type"] = customer.tier
-    return Risk(level=max(1, min(5, level)), factors=factors)
+    return Risk(level=max(floor, min(5, level)), factors=factors)

@@ -1,0 +1,58 @@
+"""Per-message cost of the routing decisions (classify, flags, risk, route) on
+one core, over every text fixture and the demo traffic's phrasing.
+
+    .venv/bin/python bench/classify_cost.py [--rounds 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from hub.event import Context, Event  # noqa: E402
+from hub.routers.classify import classify, flags_for  # noqa: E402
+from hub.routers.identity import CustomerDirectory  # noqa: E402
+from hub.routers.pipeline import Router  # noqa: E402
+from hub.routers.policy import load_policy  # noqa: E402
+
+TEXTS = [
+    "车辆在服务区无法启动,请求救援", "你们的销售态度太差了,我要投诉", "请问保养套餐还有优惠吗",
+    "车窗关不上了，想预约维修", "我的車子在高速上拋錨了 需要拖車",
+    "My car broke down on the highway, need a tow", "不是投诉,就是想问一下保养多少钱",
+    "上个月刚修过 刹车还是有异响 你们的服务太差了 我要投诉 再不解决就找媒体曝光",
+    "合同约定11月15日交车,到现在还没交,销售只说再等等,要求给出明确交车日期。" * 3,
+    "你好 我的车昨天开始 刹车的时候方向盘有点抖 想约个时间检查一下", "TD",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=2000)
+    args = parser.parse_args()
+    events = [Event(event_id=f"e{i}", channel="sms", source="sms", channel_message_id=str(i),
+                    received_at=datetime(2026, 11, 22, tzinfo=UTC), text=t,
+                    context=Context(ivr_path=["4"]))
+              for i, t in enumerate(TEXTS)]
+    router = Router(CustomerDirectory(), load_policy())
+    for name, step in (("classify + flags", lambda e: (classify(e), flags_for(e))),
+                       ("whole route (identify..policy)", router.route)):
+        per_msg = []
+        for _ in range(5):
+            started = time.perf_counter()
+            for _ in range(args.rounds // 5):
+                for e in events:
+                    step(e)
+            per_msg.append((time.perf_counter() - started) / (args.rounds // 5 * len(events)))
+        us = [x * 1e6 for x in per_msg]
+        print(f"{name:<32} median {statistics.median(us):7.1f} µs/message "
+              f"(min {min(us):.1f}, max {max(us):.1f}; {len(events)} texts x {args.rounds})")
+
+
+if __name__ == "__main__":
+    main()
