@@ -149,6 +149,22 @@ def demo(wait: float) -> None:
     click.echo(report(routed))
 
 
+@main.command(name="eval")
+@click.option("--corpus", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("tests/data/corpus"), show_default=True)
+@click.option("--errors", is_flag=True, help="list the dev part's misclassifications")
+def eval_(corpus: Path, errors: bool) -> None:
+    """Classifier precision/recall, confusion matrix and flag recall on the corpus."""
+    from hub.evaluation import evaluate, load, render
+
+    samples = load(corpus)
+    dev = [s for s in samples if not s.heldout]
+    heldout = [s for s in samples if s.heldout]
+    click.echo(render("dev (tune on this)", evaluate(dev), show_errors=errors))
+    click.echo()
+    click.echo(render("held-out (never tuned on)", evaluate(heldout)))
+
+
 @main.group(name="qr")
 def qr_group() -> None:
     """QR codes for dealers and vehicles."""
