@@ -11,11 +11,14 @@ import zhconv
 from hub.event import Classification, Event
 from hub.routers.lexicon import (
     CATEGORY_PHRASES,
+    FLAG_FALSE_FRIENDS,
     FLAG_PHRASES,
     HINT_WEIGHT,
     IVR_HINTS,
     NEGATIONS,
     OPT_OUT_REPLIES,
+    RESCUE_NOW,
+    RESCUE_PAST,
     TOPIC_HINTS,
     TYPE_PHRASES,
 )
@@ -43,6 +46,8 @@ def _telematics(event: Event) -> Classification | None:
 
 def flags_for(event: Event) -> list[str]:
     text = _prepare(event)
+    for phrase in FLAG_FALSE_FRIENDS:
+        text = text.replace(phrase, " ")
     flags = [f for f, phrases in FLAG_PHRASES.items() if any(p in text for p in phrases)]
     t = event.telematics
     if t and (t.trigger in {"airbag_deployed", "ecall_auto"} or (t.alarm_level or 0) >= 3):
@@ -89,6 +94,10 @@ def classify(event: Event) -> Classification:
     if not scores:
         return Classification(type="inquiry", category=category_for(text), confidence=0.3,
                               method="rules", reasons=["no evidence: default inquiry"])
+    if scores.get("rescue") and any(p in text for p in RESCUE_PAST) and not any(
+            p in text for p in RESCUE_NOW):
+        scores["rescue"] /= 3  # told after the fact: a complaint or a question now
+        reasons.append("rescue words about the past")
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     primary = "rescue" if scores.get("rescue", 0) >= 2 else ranked[0][0]
     secondary = [t for t, s in ranked if t != primary and s >= 1.5]
