@@ -163,3 +163,18 @@ def end_offsets(bootstrap: str, topics: Iterable[str]) -> dict:
         finally:
             await consumer.stop()
     return asyncio.run(go())
+
+
+def routed_where(bootstrap: str, match, timeout: float = 60):
+    """The first routed event (hub.event.RoutedEvent) for which ``match`` is true."""
+    from hub.event import RoutedEvent
+    from hub.kafka.topics import ROUTED
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for record in read_topics(bootstrap, ROUTED):
+            event = RoutedEvent.from_json(record.value)
+            if match(event):
+                return event
+        time.sleep(0.3)
+    raise AssertionError("no matching routed event")

@@ -109,14 +109,25 @@ def parse_json(body: bytes) -> Any:
         raise InvalidPayload(f"body is not valid JSON: {exc}") from exc
 
 
+def verify_signed(connector: Connector, source: str, request: Request, body: bytes,
+                  content_type: str | None = None) -> str:
+    """Standard Webhooks check with the source's secret, then the media type;
+    returns the webhook-id. Signature first: an unsigned caller learns nothing."""
+    delivery_id = signatures.verify(connector.settings.source_secret(source), body,
+                                    request.headers,
+                                    tolerance_s=connector.settings.webhook_tolerance_s)
+    if content_type is None:
+        require_json(request)
+    elif request.headers.get("content-type", "").split(";")[0].strip().lower() != content_type:
+        raise UnsupportedMediaType(f"expected {content_type}")
+    return delivery_id
+
+
 class StandardWebhookJson(Connector):
     """A JSON push signed per Standard Webhooks with the channel's source secret."""
 
     source: ClassVar[str]
 
     async def receive(self, request: Request, body: bytes) -> list[Received]:
-        delivery_id = signatures.verify(
-            self.settings.source_secret(self.source), body, request.headers,
-            tolerance_s=self.settings.webhook_tolerance_s)
-        require_json(request)
+        delivery_id = verify_signed(self, self.source, request, body)
         return [Received(parse_json_object(body), delivery_id)]

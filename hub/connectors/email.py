@@ -4,9 +4,7 @@ Webhooks with source secret ``email``. Mail over SMTP is :mod:`hub.smtp`."""
 
 from fastapi import Request
 
-from hub import signatures
-from hub.connectors.base import Connector, Received
-from hub.errors import UnsupportedMediaType
+from hub.connectors.base import Connector, Received, verify_signed
 
 
 class EmailConnector(Connector):
@@ -16,9 +14,5 @@ class EmailConnector(Connector):
     summary = "Raw RFC 5322 message (message/rfc822)"
 
     async def receive(self, request: Request, body: bytes) -> list[Received]:
-        signatures.verify(self.settings.source_secret(self.source), body, request.headers,
-                          tolerance_s=self.settings.webhook_tolerance_s)
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if ctype != "message/rfc822":
-            raise UnsupportedMediaType("expected message/rfc822")
-        return [Received({"rfc822": body}, kind="email")]
+        delivery_id = verify_signed(self, self.source, request, body, "message/rfc822")
+        return [Received({"rfc822": body}, delivery_id, kind="email")]

@@ -6,9 +6,7 @@ encrypted payload refuses the whole request with the reason."""
 
 from fastapi import Request
 
-from hub import signatures
-from hub.connectors.base import Connector, Received
-from hub.errors import UnsupportedMediaType
+from hub.connectors.base import Connector, Received, verify_signed
 from hub.gbt32960 import parse_frames
 
 
@@ -19,10 +17,6 @@ class Gbt32960Connector(Connector):
     summary = "Raw GB/T 32960 frames forwarded by the TSP"
 
     async def receive(self, request: Request, body: bytes) -> list[Received]:
-        signatures.verify(self.settings.source_secret(self.source), body, request.headers,
-                          tolerance_s=self.settings.webhook_tolerance_s)
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if ctype != "application/octet-stream":
-            raise UnsupportedMediaType("GB/T 32960 frames come as application/octet-stream")
-        return [Received(frame.as_dict(), kind=f"gbt32960:{frame.command_name}")
+        delivery_id = verify_signed(self, self.source, request, body, "application/octet-stream")
+        return [Received(frame.as_dict(), delivery_id, kind=f"gbt32960:{frame.command_name}")
                 for frame in parse_frames(body)]

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from email.mime.text import MIMEText
 
 import aiosmtplib
 import pytest
 
 from hub.event import RoutedEvent
-from hub.kafka.topics import INTAKE, RAW, ROUTED
+from hub.kafka.topics import INTAKE, RAW
 from tests.conftest import start_broker
-from tests.helpers import FIXTURES, Proc, end_offsets, hub_env, read_topics, signed_post
+from tests.helpers import FIXTURES, Proc, end_offsets, hub_env, routed_where, signed_post
 from tests.test_mail import mime
 
 
@@ -32,14 +31,7 @@ def send(port: int, raw: bytes, sender: str = "kehu@example.cn") -> tuple[int, s
 
 
 def routed(broker, message_id: str) -> RoutedEvent:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for r in read_topics(broker.bootstrap, ROUTED):
-            e = RoutedEvent.from_json(r.value)
-            if e.channel_message_id == message_id:
-                return e
-        time.sleep(0.3)
-    raise AssertionError(f"{message_id} never routed")
+    return routed_where(broker.bootstrap, lambda e: e.channel_message_id == message_id)
 
 
 def test_gbk_complaint_over_smtp_is_routed(broker, smtp_port, worker):

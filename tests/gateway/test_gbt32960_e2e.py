@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 import pytest
 
 from hub.event import RoutedEvent
-from hub.kafka.topics import INTAKE, RAW, ROUTED
+from hub.kafka.topics import INTAKE, RAW
 from tests import gbt32960_frames as g
-from tests.helpers import FIXTURES, end_offsets, read_topics, signed_post
+from tests.helpers import FIXTURES, end_offsets, read_topics, routed_where, signed_post
 
 PATH = "/v1/channels/telematics/gbt32960"
 SAMPLE = bytes.fromhex((FIXTURES / "telematics" / "gbt32960_alarm.hex").read_text().strip())
@@ -21,14 +20,7 @@ def post(gateway: str, body: bytes, ctype: str = "application/octet-stream"):
 
 
 def routed(broker, message_id: str) -> RoutedEvent:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for r in read_topics(broker.bootstrap, ROUTED):
-            e = RoutedEvent.from_json(r.value)
-            if e.channel_message_id == message_id:
-                return e
-        time.sleep(0.3)
-    raise AssertionError(f"{message_id} never routed")
+    return routed_where(broker.bootstrap, lambda e: e.channel_message_id == message_id)
 
 
 def test_level3_alarm_frame_lands_on_a_rescue_topic(broker, gateway, worker):

@@ -9,9 +9,9 @@ import pytest
 
 from hub import qr
 from hub.event import RoutedEvent
-from hub.kafka.topics import INTAKE, RAW, ROUTED
+from hub.kafka.topics import INTAKE, RAW
 from hub.settings import DEV_SECRETS
-from tests.helpers import end_offsets, read_topics
+from tests.helpers import end_offsets, routed_where
 
 SECRET = DEV_SECRETS["qr_secret"]
 
@@ -21,14 +21,7 @@ def token(**kw) -> str:
 
 
 def routed(broker, event_id: str) -> RoutedEvent:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for r in read_topics(broker.bootstrap, ROUTED):
-            e = RoutedEvent.from_json(r.value)
-            if e.event_id == event_id:
-                return e
-        time.sleep(0.3)
-    raise AssertionError("never routed")
+    return routed_where(broker.bootstrap, lambda e: e.event_id == event_id)
 
 
 def test_landing_page_is_a_chinese_mobile_form(gateway):

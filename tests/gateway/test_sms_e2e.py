@@ -14,7 +14,7 @@ import pytest
 from hub.event import RoutedEvent
 from hub.kafka.topics import INTAKE, RAW, ROUTED
 from hub.settings import DEV_SECRETS
-from tests.helpers import FIXTURES, ce_id, end_offsets, wait_for
+from tests.helpers import FIXTURES, ce_id, end_offsets, routed_where, wait_for
 
 TOKEN = DEV_SECRETS["push_token"]
 
@@ -76,16 +76,7 @@ def test_tencent_reply(broker, gateway, worker):
 
 
 def routed_any(broker, source: str) -> list[RoutedEvent]:
-    import time
-    deadline = time.monotonic() + 60
-    from tests.helpers import read_topics
-    while time.monotonic() < deadline:
-        found = [RoutedEvent.from_json(r.value) for r in read_topics(broker.bootstrap, ROUTED)]
-        found = [e for e in found if e.source == source]
-        if found:
-            return found
-        time.sleep(0.3)
-    raise AssertionError(f"nothing from {source} routed")
+    return [routed_where(broker.bootstrap, lambda e: e.source == source)]
 
 
 def twilio_post(gateway: str, params: dict, public_url: str = "http://127.0.0.1:8080",

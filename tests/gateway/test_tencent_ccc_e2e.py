@@ -1,12 +1,10 @@
-import time
 
 import httpx
 import orjson
 
-from hub.event import RoutedEvent
-from hub.kafka.topics import INTAKE, RAW, ROUTED
+from hub.kafka.topics import INTAKE, RAW
 from hub.settings import DEV_SECRETS
-from tests.helpers import FIXTURES, end_offsets, read_topics
+from tests.helpers import FIXTURES, end_offsets, routed_where
 
 URL = "/v1/channels/hotline/tencent-ccc"
 
@@ -20,14 +18,8 @@ def test_cdr_with_rescue_key_and_no_words_is_routed_on_the_hint(broker, gateway,
     body = (FIXTURES / "hotline" / "tencent_ccc_cdr.json").read_bytes()
     response = post(gateway, body, f"action=cdr&version=1&token={DEV_SECRETS['push_token']}")
     assert response.status_code == 200 and response.json() == {"ErrCode": 0, "ErrMsg": "ok"}
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        found = [RoutedEvent.from_json(r.value) for r in read_topics(broker.bootstrap, ROUTED)]
-        found = [e for e in found if e.channel_message_id == "t-ccc-0001-rescue"]
-        if found:
-            break
-        time.sleep(0.3)
-    [event] = found
+    event = routed_where(broker.bootstrap,
+                         lambda e: e.channel_message_id == "t-ccc-0001-rescue")
     assert event.source == "hotline:tencent-ccc" and event.contact.phone == "+8613822223333"
     assert event.classification.type == "rescue"  # IVR key 3, nothing said against it
 

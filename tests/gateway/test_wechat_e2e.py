@@ -11,10 +11,9 @@ import pytest
 from wechatpy.crypto import WeChatCrypto
 
 from hub.connectors.wechat import wechat_signature
-from hub.event import RoutedEvent
 from hub.kafka.topics import INTAKE, RAW, ROUTED
 from hub.settings import DEV_SECRETS
-from tests.helpers import FIXTURES, ce_id, end_offsets, read_topics
+from tests.helpers import FIXTURES, ce_id, end_offsets, read_topics, routed_where
 
 TOKEN, AES_KEY, APPID = (DEV_SECRETS["wechat_token"], DEV_SECRETS["wechat_aes_key"],
                          DEV_SECRETS["wechat_appid"])
@@ -47,14 +46,7 @@ def post_aes(gateway: str, xml: str, appid: str = APPID, tamper: bool = False) -
 
 
 def routed_by_message(broker, message_id: str) -> list:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        found = [RoutedEvent.from_json(r.value) for r in read_topics(broker.bootstrap, ROUTED)]
-        found = [e for e in found if e.channel_message_id == message_id]
-        if found:
-            return found
-        time.sleep(0.3)
-    raise AssertionError(f"{message_id} never routed")
+    return [routed_where(broker.bootstrap, lambda e: e.channel_message_id == message_id)]
 
 
 def test_url_verification_echoes_echostr(gateway):
