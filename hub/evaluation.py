@@ -14,7 +14,7 @@ from pathlib import Path
 
 import orjson
 
-from hub.event import TYPES, Context, Event
+from hub.event import TYPES, Context, Event, Telematics
 from hub.routers.classify import classify, flags_for
 
 FLAGS = ("safety", "media", "legal", "regulator", "opt_out")
@@ -28,16 +28,22 @@ class Sample:
     flags: list[str]
     ivr: str | None = None
     topic: str | None = None
+    trigger: str | None = None  # telematics rows: voice assistant text or a vehicle trigger
+    alarm_level: int | None = None
 
     @property
     def heldout(self) -> bool:
-        return hashlib.sha1(self.text.encode()).digest()[0] % 10 < 3  # noqa: S324 - a split
+        # Text-only rows keep the split they always had; trigger rows add the trigger.
+        key = f"{self.text}|{self.trigger}|{self.alarm_level}" if self.trigger else self.text
+        return hashlib.sha1(key.encode()).digest()[0] % 10 < 3  # noqa: S324 - a split
 
     def event(self) -> Event:
         return Event(event_id="eval", channel=self.channel, source=self.channel,
                      channel_message_id="eval", received_at=datetime(2026, 11, 22, tzinfo=UTC),
                      text=self.text, context=Context(ivr_path=[self.ivr] if self.ivr else [],
-                                                     topic_hint=self.topic))
+                                                     topic_hint=self.topic),
+                     telematics=Telematics(trigger=self.trigger, alarm_level=self.alarm_level)
+                     if self.trigger else None)
 
 
 def load(corpus: Path) -> list[Sample]:
@@ -47,7 +53,7 @@ def load(corpus: Path) -> list[Sample]:
             if line.strip():
                 d = orjson.loads(line)
                 samples.append(Sample(d["ch"], d["t"], d["y"], d.get("f", []), d.get("ivr"),
-                                      d.get("topic")))
+                                      d.get("topic"), d.get("trigger"), d.get("level")))
     return samples
 
 

@@ -7,11 +7,12 @@ CORPUS = Path(__file__).parent / "data" / "corpus"
 
 def test_corpus_is_labelled_with_contract_values():
     samples = load(CORPUS)
-    assert len(samples) >= 250
+    assert len(samples) >= 400
     assert {s.type for s in samples} == {"complaint", "inquiry", "repair", "rescue"}
     assert {f for s in samples for f in s.flags} <= {"safety", "media", "legal", "regulator",
                                                      "opt_out"}
-    assert {s.channel for s in samples} >= {"sms", "wechat", "hotline", "web", "email"}
+    assert {s.channel for s in samples} == {"sms", "wechat", "hotline", "web", "email", "qr",
+                                            "telematics"}
 
 
 def test_held_out_split_is_stable_and_about_thirty_percent():
