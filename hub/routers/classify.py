@@ -17,11 +17,13 @@ from hub.routers.lexicon import (
     IVR_HINTS,
     NEGATIONS,
     OPT_OUT_REPLIES,
+    REPEAT_FAILURE_WORDS,
     RESCUE_NOW,
     RESCUE_PAST,
     TOPIC_HINTS,
     TYPE_PHRASES,
 )
+from hub.routers.numbers import repairs_mentioned
 
 RESCUE_TRIGGERS = {"airbag_deployed", "ecall_auto", "ecall_manual", "bcall"}
 
@@ -83,6 +85,11 @@ def classify(event: Event) -> Classification:
         if hits:
             scores[type_] += sum(phrases[h] for h in hits)
             reasons.append(f"{type_}: {', '.join(hits[:4])}")
+    if any(n in text for n in NEGATIONS["complaint"]):
+        scores["inquiry"] += 1.5  # "not a complaint, just asking"
+    if repairs_mentioned(text) >= 3 and any(w in text for w in REPEAT_FAILURE_WORDS):
+        scores["complaint"] += 2.5
+        reasons.append("complaint: repeated repairs of the same fault")
     for key in event.context.ivr_path[-1:]:
         if key in IVR_HINTS:
             scores[IVR_HINTS[key]] += HINT_WEIGHT

@@ -15,59 +15,12 @@ from datetime import date, timedelta, timezone
 import zhconv
 
 from hub.event import Classification, CustomerMatch, Event, Risk
+from hub.routers.numbers import NUM, cn_number, max_amount, repairs_mentioned
 
 CHINA = timezone(timedelta(hours=8))
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-           "七": 7, "八": 8, "九": 9}
-_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-_NUM = r"[0-9０-９.]+|[零〇一二两三四五六七八九十百千万]+"
-
-
-def cn_number(text: str) -> float | None:
-    """12000, 1.2万, 两万, 三千五, 十五 -> numbers; None when not a number."""
-    text = text.strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-    m = re.fullmatch(r"([0-9.]+)\s*(万|千)?", text)
-    if m:
-        try:
-            return float(m.group(1)) * (_UNITS[m.group(2)] if m.group(2) else 1)
-        except ValueError:
-            return None
-    total, section, digit, last_unit, zero = 0, 0, 0, 1, False
-    for ch in text:
-        if ch in _DIGITS:
-            digit, zero = _DIGITS[ch], zero or _DIGITS[ch] == 0
-        elif ch in _UNITS:
-            unit = last_unit = _UNITS[ch]
-            if unit == 10000:
-                total += (section + digit) * unit
-                section = digit = 0
-            else:
-                section += (digit or 1) * unit
-                digit = 0
-        else:
-            return None
-    if digit and last_unit >= 100 and not zero:  # 三千五 is 3500, 一百零五 is 105
-        digit *= last_unit // 10
-    return float(total + section + digit) or None
-
-
-def _max_amount(text: str) -> float:
-    amounts = [cn_number(m.group(1)) for m in re.finditer(
-        rf"(?:¥|￥|人民币)?\s*({_NUM})\s*(?:多)?\s*(?:块|元|块钱|rmb|yuan)", text)]
-    amounts += [cn_number(m.group(1)) for m in re.finditer(rf"[¥￥]\s*({_NUM})", text)]
-    return max([a for a in amounts if a] or [0])
-
-
-def _repairs(text: str) -> int:
-    counts = [cn_number(m.group(1)) or 0 for m in re.finditer(
-        rf"(?:修了|维修了?|返修了?|进店|去了|跑了|第)\s*({_NUM})\s*(?:次|趟|回)", text)]
-    counts += [3 for _ in re.finditer(r"反复维修|多次维修|修了好几次|屡修不好|修了又坏", text)]
-    return int(max(counts or [0]))
-
-
 def _days_in_repair(text: str) -> int:
     days = []
-    pattern = rf"(?:修了|等了|放在店里|在店里|趴了|停了)\s*({_NUM})\s*(多)?\s*(天|周|个月|月)"
+    pattern = rf"(?:修了|等了|放在店里|在店里|趴了|停了)\s*({NUM})\s*(多)?\s*(天|周|个月|月)"
     for m in re.finditer(pattern, text):
         n = cn_number(m.group(1)) or 0
         days.append(n * {"天": 1, "周": 7, "个月": 30, "月": 30}[m.group(3)])
@@ -77,7 +30,7 @@ def _days_in_repair(text: str) -> int:
 
 
 def _new_vehicle(text: str) -> bool:
-    m = re.search(rf"(?:刚买|刚提车?|提车|买了|新车)\s*(?:才|不到|刚)?\s*({_NUM})?\s*(个月|天|周)",
+    m = re.search(rf"(?:刚买|刚提车?|提车|买了|新车)\s*(?:才|不到|刚)?\s*({NUM})?\s*(个月|天|周)",
                   text)
     if m:
         n = cn_number(m.group(1) or "1") or 1
@@ -107,10 +60,10 @@ def assess(event: Event, customer: CustomerMatch, classification: Classification
     third = [f for f in ("media", "legal", "regulator") if f in flags]
     if third:
         level, floor, factors["third_party"] = level + 1, max(floor, 4), third
-    amount = _max_amount(text)
+    amount = max_amount(text)
     if amount > 10_000:
         floor, factors["amount_cny"] = max(floor, 4), amount
-    repairs = _repairs(text)
+    repairs = repairs_mentioned(text)
     if repairs >= 3:
         level, factors["repairs"] = level + 1, repairs
     days = _days_in_repair(text)

@@ -3,7 +3,8 @@ from datetime import UTC, datetime
 import pytest
 
 from hub.event import Classification, CustomerMatch, Event, Telematics
-from hub.routers.risk import assess, cn_number, march_15_window
+from hub.routers.numbers import cn_number
+from hub.routers.risk import assess, march_15_window
 
 NOV = datetime(2026, 11, 22, tzinfo=UTC)
 
