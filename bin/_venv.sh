@@ -5,7 +5,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 EXTRAS="${1:-}"
 PY="${PYTHON:-python3}"
-stamp="$VENV/.installed-$( (cat "$ROOT/pyproject.toml"; echo "$EXTRAS") | sha256sum | cut -c1-16)"
+stamp_for() { echo "$VENV/.installed-$( (cat "$ROOT/pyproject.toml"; echo "$1") | sha256sum | cut -c1-16)"; }
+stamp="$(stamp_for "$EXTRAS")"
+# The test install is a superset of the plain one: bin/hub may use it as it is.
+if [ -z "$EXTRAS" ] && [ -f "$(stamp_for test)" ]; then stamp="$(stamp_for test)"; fi
 if [ ! -f "$stamp" ]; then
   if [ ! -x "$VENV/bin/python" ]; then
     "$PY" -m venv "$VENV" >&2
