@@ -32,7 +32,7 @@ from hub.routers.pipeline import Router, customer_key
 from hub.routers.policy import load_policy
 from hub.settings import Settings
 from hub.worker import ledger
-from hub.worker.contiguity import Contiguity, IntakeReader, Verdict
+from hub.worker.contiguity import Contiguity, Verdict
 from hub.worker.customers import CustomerFeed
 from hub.worker.offsets import ensure_committed
 
@@ -93,7 +93,6 @@ def create_app(settings: Settings) -> faust.App:
     router = Router(directory, policy, settings.sla_scale)
     feed = CustomerFeed(settings.bootstrap, directory)
     guard = Contiguity()
-    holes = IntakeReader(settings.bootstrap)
     scanner = ledger.PartitionScanner(settings.bootstrap)
     failpoint = Failpoint(settings.failpoint)
     intake = app.topic(INTAKE, key_type=bytes, value_type=bytes, value_serializer="raw",
@@ -185,7 +184,7 @@ def create_app(settings: Settings) -> faust.App:
                 start = guard.expected[message.tp]
                 log.warning("stream.gap", partition=message.partition, expected=start,
                             got=message.offset)
-                missing = await retry("backfill", holes.read, message.topic,
+                missing = await retry("backfill", scanner.read, message.topic,
                                       message.partition, start, message.offset)
                 for record in missing:
                     await route_safely(record)

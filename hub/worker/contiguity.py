@@ -6,7 +6,7 @@ position stays past them, and its commit takes the highest run of acked
 offsets without checking that the run starts at the committed offset
 (faust-streaming #312). Either way an acknowledged webhook would never be
 routed. So the agent checks every record's offset against the next one it
-owes; on a hole it reads the missing range itself (``IntakeReader``) and
+owes; on a hole it reads the missing range itself (``PartitionScanner``) and
 routes it, in order, before the record that revealed the hole. The routing
 ledger keeps that idempotent."""
 
@@ -15,8 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
-
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 
 class Verdict(Enum):
@@ -45,24 +43,3 @@ class Contiguity:
     def done(self, tp: Any, offset: int) -> None:
         self.expected[tp] = offset + 1
 
-
-class IntakeReader:
-    """Reads a range of one partition directly, for the holes faust leaves."""
-
-    def __init__(self, bootstrap: str) -> None:
-        self._bootstrap = bootstrap
-        self._consumer: AIOKafkaConsumer | None = None
-
-    async def read(self, topic: str, partition: int, start: int, end: int) -> list:
-        if self._consumer is None:
-            self._consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap,
-                                              enable_auto_commit=False)
-            await self._consumer.start()
-        tp = TopicPartition(topic, partition)
-        self._consumer.assign([tp])
-        self._consumer.seek(tp, start)
-        out: list = []
-        while len(out) < end - start:
-            batch = await self._consumer.getmany(tp, timeout_ms=1000)
-            out += [r for r in batch.get(tp, []) if start <= r.offset < end]
-        return out

@@ -38,11 +38,12 @@ def done(topic: str, partition: int, offset: int) -> Entry:
 
 
 class PartitionScanner:
-    """Reads a partition range looking for a record by CloudEvents id."""
+    """Reads ranges of partitions directly (no consumer group): the ledger's
+    check for a record by CloudEvents id, and the intake holes faust leaves."""
 
     def __init__(self, bootstrap: str) -> None:
         self._bootstrap = bootstrap
-        self._consumer: AIOKafkaConsumer = None  # type: ignore[assignment]  # needs a loop
+        self._consumer: AIOKafkaConsumer | None = None  # created inside the running loop
         self._partitions: dict[str, list[int]] = {}
 
     async def _ensure(self) -> AIOKafkaConsumer:
@@ -67,20 +68,20 @@ class PartitionScanner:
         tp = TopicPartition(topic, partition)
         return (await (await self._ensure()).end_offsets([tp]))[tp]
 
-    async def contains(self, topic: str, partition: int, start: int, ce_id: str) -> bool:
+    async def read(self, topic: str, partition: int, start: int, end: int) -> list:
+        """Records with ``start <= offset < end`` (the range must exist)."""
+        consumer = await self._ensure()
         tp = TopicPartition(topic, partition)
-        await self._ensure()
-        end = (await self._consumer.end_offsets([tp]))[tp]
-        if start >= end:
-            return False
-        self._consumer.assign([tp])
-        self._consumer.seek(tp, start)
-        wanted = ce_id.encode()
-        while await self._consumer.position(tp) < end:
-            batch = await self._consumer.getmany(tp, timeout_ms=1000)
-            for record in batch.get(tp, []):
-                if record.offset >= end:
-                    return False
-                if (("ce_id", wanted) in (record.headers or ())):
-                    return True
-        return False
+        consumer.assign([tp])
+        consumer.seek(tp, start)
+        out: list = []
+        while await consumer.position(tp) < end:
+            batch = await consumer.getmany(tp, timeout_ms=1000)
+            out += [r for r in batch.get(tp, []) if start <= r.offset < end]
+        return out
+
+    async def contains(self, topic: str, partition: int, start: int, ce_id: str) -> bool:
+        end = await self.end_offset(topic, partition)
+        wanted = ("ce_id", ce_id.encode())
+        return start < end and any(wanted in (r.headers or ())
+                                   for r in await self.read(topic, partition, start, end))
