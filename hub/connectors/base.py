@@ -94,12 +94,15 @@ def parse_json_object(body: bytes) -> dict:
     return value
 
 
-def require_push_token(request: Request, expected: str) -> None:
+def verify_pushed(connector: Connector, request: Request) -> None:
     """Providers that sign nothing (Aliyun SMS, Tencent SMS, Tencent CCC) carry
-    ``HUB_PUSH_TOKEN`` in the ``token`` query parameter of the callback URL."""
+    ``HUB_PUSH_TOKEN`` in the ``token`` query parameter of the callback URL and
+    post JSON. Token first: an unauthenticated caller learns nothing."""
     given = request.query_params.get("token", "")
+    expected = connector.settings.push_token.get_secret_value()
     if not hmac.compare_digest(given.encode(), expected.encode()):
         raise InvalidSignature("missing or wrong token query parameter")
+    require_json(request)
 
 
 def parse_json(body: bytes) -> Any:

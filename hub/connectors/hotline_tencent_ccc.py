@@ -15,8 +15,7 @@ from hub.connectors.base import (
     Connector,
     Received,
     parse_json_object,
-    require_json,
-    require_push_token,
+    verify_pushed,
 )
 
 log = structlog.get_logger("hub.connectors.tencent_ccc")
@@ -28,8 +27,7 @@ class TencentCccConnector(Connector):
     summary = "Tencent Cloud Contact Center CDR push (action=cdr)"
 
     async def receive(self, request: Request, body: bytes) -> list[Received]:
-        require_push_token(request, self.settings.push_token.get_secret_value())
-        require_json(request)
+        verify_pushed(self, request)
         payload = parse_json_object(body)
         action = request.query_params.get("action", "cdr")
         if action != "cdr":

@@ -13,8 +13,7 @@ from hub.connectors.base import (
     Connector,
     Received,
     parse_json,
-    require_json,
-    require_push_token,
+    verify_pushed,
 )
 from hub.errors import InvalidPayload
 
@@ -26,8 +25,7 @@ class AliyunSmsConnector(Connector):
     summary = "Aliyun SmsUp HTTP batch push (JSON array)"
 
     async def receive(self, request: Request, body: bytes) -> list[Received]:
-        require_push_token(request, self.settings.push_token.get_secret_value())
-        require_json(request)
+        verify_pushed(self, request)
         reports = parse_json(body)
         if not isinstance(reports, list) or not reports:
             raise InvalidPayload("expected a non-empty JSON array of reports")

@@ -12,8 +12,7 @@ from hub.connectors.base import (
     Connector,
     Received,
     parse_json_object,
-    require_json,
-    require_push_token,
+    verify_pushed,
 )
 
 
@@ -24,8 +23,7 @@ class TencentSmsConnector(Connector):
     summary = "Tencent Cloud SMS reply callback"
 
     async def receive(self, request: Request, body: bytes) -> list[Received]:
-        require_push_token(request, self.settings.push_token.get_secret_value())
-        require_json(request)
+        verify_pushed(self, request)
         return [Received(parse_json_object(body))]
 
     def answer(self, accepted: list[Accepted], request: Request) -> Response:
