@@ -7,13 +7,13 @@
     ├── PayloadTooLarge           payload_too_large 413
     ├── UnsupportedMediaType      unsupported_media_type 415
     ├── RateLimited               rate_limited 429
-    ├── BrokerUnavailable         broker_unavailable 503 (retryable)
+    ├── BrokerUnavailable         broker_unavailable 503 (try again later)
     └── ProcessingError           (worker side: the message goes to hub.deadletter)
         └── ConfigError           a bad setting or policy file: startup fails
 
-Callers decide retry versus dead-letter by class (``retryable``), never by
-message text. Library exceptions are translated at the boundary with
-``raise ... from exc``.
+Callers decide retry versus dead-letter by class (BrokerUnavailable is the
+one worth retrying), never by message text. Library exceptions are
+translated at the boundary with ``raise ... from exc``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from __future__ import annotations
 class HubError(Exception):
     code: str = "internal_error"
     status: int = 500
-    retryable: bool = False
 
     def __init__(self, message: str, *, detail: dict | None = None) -> None:
         super().__init__(message)
@@ -58,7 +57,7 @@ class RateLimited(HubError):
 
 
 class BrokerUnavailable(HubError):
-    code, status, retryable = "broker_unavailable", 503, True
+    code, status = "broker_unavailable", 503
     retry_after_s = 5
 
 

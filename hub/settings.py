@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
 from typing import Any
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -159,7 +158,3 @@ def load_settings(**overrides: Any) -> Settings:
     except ValueError as exc:
         raise ConfigError(f"invalid configuration: {exc}") from exc
 
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return load_settings()

@@ -33,7 +33,6 @@ class Received:
     """One upstream message pulled out of a request, before normalization."""
 
     payload: Any
-    delivery_id: str | None = None  # the transport's own id (webhook-id), a fallback id
     kind: str | None = None  # e.g. "text", "event:unsubscribe", for logs
 
 
@@ -113,17 +112,16 @@ def parse_json(body: bytes) -> Any:
 
 
 def verify_signed(connector: Connector, source: str, request: Request, body: bytes,
-                  content_type: str | None = None) -> str:
-    """Standard Webhooks check with the source's secret, then the media type;
-    returns the webhook-id. Signature first: an unsigned caller learns nothing."""
-    delivery_id = signatures.verify(connector.settings.source_secret(source), body,
+                  content_type: str | None = None) -> None:
+    """Standard Webhooks check with the source's secret, then the media type.
+    Signature first: an unsigned caller learns nothing."""
+    signatures.verify(connector.settings.source_secret(source), body,
                                     request.headers,
                                     tolerance_s=connector.settings.webhook_tolerance_s)
     if content_type is None:
         require_json(request)
     elif request.headers.get("content-type", "").split(";")[0].strip().lower() != content_type:
         raise UnsupportedMediaType(f"expected {content_type}")
-    return delivery_id
 
 
 class StandardWebhookJson(Connector):
@@ -132,5 +130,5 @@ class StandardWebhookJson(Connector):
     source: ClassVar[str]
 
     async def receive(self, request: Request, body: bytes) -> list[Received]:
-        delivery_id = verify_signed(self, self.source, request, body)
-        return [Received(parse_json_object(body), delivery_id)]
+        verify_signed(self, self.source, request, body)
+        return [Received(parse_json_object(body))]

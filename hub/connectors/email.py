@@ -14,5 +14,5 @@ class EmailConnector(Connector):
     summary = "Raw RFC 5322 message (message/rfc822)"
 
     async def receive(self, request: Request, body: bytes) -> list[Received]:
-        delivery_id = verify_signed(self, self.source, request, body, "message/rfc822")
-        return [Received({"rfc822": body}, delivery_id, kind="email")]
+        verify_signed(self, self.source, request, body, "message/rfc822")
+        return [Received({"rfc822": body}, kind="email")]

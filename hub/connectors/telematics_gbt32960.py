@@ -17,6 +17,6 @@ class Gbt32960Connector(Connector):
     summary = "Raw GB/T 32960 frames forwarded by the TSP"
 
     async def receive(self, request: Request, body: bytes) -> list[Received]:
-        delivery_id = verify_signed(self, self.source, request, body, "application/octet-stream")
-        return [Received(frame.as_dict(), delivery_id, kind=f"gbt32960:{frame.command_name}")
+        verify_signed(self, self.source, request, body, "application/octet-stream")
+        return [Received(frame.as_dict(), kind=f"gbt32960:{frame.command_name}")
                 for frame in parse_frames(body)]
