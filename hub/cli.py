@@ -165,6 +165,28 @@ def eval_(corpus: Path, errors: bool) -> None:
     click.echo(render("held-out (never tuned on)", evaluate(heldout)))
 
 
+@main.command(name="train")
+@click.option("--corpus", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("tests/data/corpus"), show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="where to write the model (default: the one the classifier loads)")
+def train(corpus: Path, out: Path | None) -> None:
+    """Fit the classifier's model on the corpus's dev part (needs the `train` extra)."""
+    from hub.evaluation import load
+    from hub.routers.model import MODEL_FILE
+    from hub.routers.train import fit
+
+    try:
+        model = fit(load(corpus))
+    except ImportError as exc:
+        raise click.ClickException(
+            f"{exc}: install the train extra (pip install -e '.[train]')") from exc
+    target = out or MODEL_FILE
+    target.write_bytes(model.to_json())
+    click.echo(f"{target}: {model.meta['rows']} rows, {len(model.weights)} features, "
+               f"fingerprint {model.meta['trained_on']}")
+
+
 @main.group(name="qr")
 def qr_group() -> None:
     """QR codes for dealers and vehicles."""

@@ -57,22 +57,15 @@ TYPE_PHRASES: dict[str, dict[str, float]] = {
     },
 }
 
-# Rescue words about something past or settled: the car is already at the
-# dealer, or the message is about money or process, not about being stranded.
-RESCUE_PAST = ("已经在店里", "拖回店里", "拖到店里了", "已拖回", "已经拖到", "事故后", "上周",
-               "上次", "之前", "昨天", "差点", "理赔", "赔偿", "拖车钩", "过一次", "还能开",
-               "last week")
-RESCUE_NOW = ("现在", "正在", "还在", "困", "急", "马上", "快", "派", "在路上", "在高速",
-              "停在", "now", "stranded", "need")
-
-# A fault repaired again and again, and still there: the classic complaint.
-REPEAT_FAILURE_WORDS = ("还是", "一样", "未果", "未解决", "没好", "修不好", "不好", "要求",
-                        "未能", "still")
-
-# "不是投诉" and friends cancel the complaint signal they contain.
-NEGATIONS: dict[str, tuple[str, ...]] = {
-    "complaint": ("不是投诉", "不投诉", "不是要投诉", "没有投诉", "不算投诉", "not a complaint"),
-}
+# Rescue words about something over: the car is already at the dealer, it
+# happened once before, the message is about money. Settled beats everything;
+# past time words lose to present ones ("昨天就停在这里，现在还在等").
+RESCUE_SETTLED = ("已经在店里", "拖回店里", "拖到店里了", "已拖回", "已经拖回", "已经拖到",
+                  "过一次", "出现过", "事故后", "理赔", "赔偿", "拖车钩", "差点", "还能开")
+RESCUE_PAST = ("上周", "上个礼拜", "上次", "之前", "昨天", "上个月", "去年", "last week",
+               "last time", "yesterday")
+RESCUE_NOW = ("现在", "正在", "还在", "刚才", "刚刚", "目前", "困", "急", "马上", "派",
+              "now", "stranded", "need")
 
 CATEGORY_PHRASES: dict[str, tuple[str, ...]] = {
     "charging": ("充电", "充不进", "续航", "电池", "充电桩", "charging", "battery"),
@@ -87,19 +80,31 @@ CATEGORY_PHRASES: dict[str, tuple[str, ...]] = {
 }
 
 FLAG_PHRASES: dict[str, tuple[str, ...]] = {
-    "safety": ("刹车", "制动", "方向盘", "转向", "气囊", "自燃", "着火", "冒烟", "失控",
-               "断轴", "爆胎", "事故", "撞", "刹不住", "追尾", "危险", "儿童锁", "安全带",
-               "跑偏", "brake", "braking", "airbag", "steering", "fire", "accident"),
-    "media": ("曝光", "媒体", "记者", "微博", "抖音", "网上发", "发到网上", "电视台",
-              "media", "journalist", "go public"),
-    "legal": ("律师", "起诉", "法院", "诉讼", "打官司", "法律途径", "法律手段", "lawyer", "sue",
-              "court"),
-    "regulator": ("12315", "消协", "市场监管", "工商局", "质监", "信访", "消费者协会",
-                  "consumer association"),
+    # Safety-critical systems, loss of power or control at speed, fire, people at risk.
+    "safety": ("刹车", "制动", "手刹", "驻车", "abs", "esp", "方向盘", "转向", "气囊", "自燃",
+               "着火", "起火", "火星", "冒火", "冒烟", "白烟", "热失控", "鼓包", "温度过高",
+               "失控", "断轴", "半轴", "爆胎", "轮子歪", "轮胎掉", "车轮脱落", "轮毂螺丝",
+               "螺丝松", "事故", "撞", "刹不住", "追尾", "危险", "安全隐患", "吓人", "儿童锁",
+               "安全带", "跑偏", "动力中断", "失去动力", "没动力", "突然断电", "急刹", "乱刹",
+               "自行加速", "油门", "车道保持", "车门自己开", "被困", "困在车里", "锁在车里",
+               "被锁在", "孩子还在车上", "涉水", "积水", "挡风玻璃", "视线", "悬空", "沟里",
+               "受伤", "晕", "应急车道", "不敢驾驶", "不敢开", "不敢动",
+               "brake", "braking", "airbag", "steering", "fire", "accident", "lane keeping",
+               "crash", "injur"),
+    "media": ("曝光", "媒体", "记者", "微博", "抖音", "小红书", "懂车帝", "车质网", "黑猫",
+              "热搜", "直播", "朋友圈", "微信群", "社交平台", "新闻", "315晚会", "网上发",
+              "发到网上", "电视台", "media", "journalist", "press", "weibo", "go public"),
+    "legal": ("律师", "起诉", "法院", "法庭", "诉讼", "打官司", "法律途径", "法律手段", "法律程序",
+              "司法", "仲裁", "传票", "lawyer", "legal counsel", "sue", "court"),
+    "regulator": ("12315", "12345", "消协", "消委会", "消费者委员会", "消费者协会",
+                  "消费者权益", "市场监管", "市场监督", "监督管理局", "工商局", "质监",
+                  "缺陷产品", "交通运输局", "市长热线", "信访", "consumer association",
+                  "regulator"),
 }
 
-# Phrases that contain a flag word without meaning it: 打不着火 is no fire.
-FLAG_FALSE_FRIENDS = ("打不着火", "着不了火", "打不着")
+# Phrases that contain a flag word without meaning it: 打不着火 is no fire, a
+# heated steering wheel is comfort, an "accident car" is a sales dispute.
+FLAG_FALSE_FRIENDS = ("打不着火", "着不了火", "打不着", "方向盘加热", "事故车", "事故维修")
 
 OPT_OUT_REPLIES = frozenset({"td", "t", "n", "退订", "stop", "unsubscribe", "取消订阅"})
 
@@ -107,4 +112,3 @@ OPT_OUT_REPLIES = frozenset({"td", "t", "n", "退订", "stop", "unsubscribe", "�
 IVR_HINTS = {"1": "inquiry", "2": "repair", "3": "rescue", "4": "complaint"}
 TOPIC_HINTS = {"complaint": "complaint", "inquiry": "inquiry", "repair": "repair",
                "rescue": "rescue"}
-HINT_WEIGHT = 0.75

@@ -1,12 +1,13 @@
-"""First classifier: the cases the seed documents call out. (The labelled
-corpus and held-out evaluation come with the classification work.)"""
+"""The classifier on the cases the seed documents call out, and its rescue
+bias. Accuracy on the labelled corpus is measured by `hub eval`, not here."""
 
 from datetime import UTC, datetime
 
 import pytest
 
 from hub.event import Context, Event, Telematics
-from hub.routers.classify import classify, flags_for
+from hub.routers.classify import RESCUE_THRESHOLD, classify, flags_for
+from hub.routers.model import LinearModel, load_model
 
 
 def ev(text: str, **kw) -> Event:
@@ -54,3 +55,45 @@ def test_flags():
     assert flags_for(ev("刹车失灵 我要找媒体曝光 还要找律师 打12315")) == \
         ["legal", "media", "regulator", "safety"]
     assert flags_for(ev("TD")) == ["opt_out"]
+
+
+def biased(rescue_logit: float) -> LinearModel:
+    """A model that always says inquiry unless rescue's logit is raised."""
+    classes = ("complaint", "inquiry", "repair", "rescue")
+    return LinearModel(classes, (0.0, 3.0, 0.0, rescue_logit), {}, {})
+
+
+def test_rescue_wins_above_its_threshold_even_when_not_the_most_likely():
+    c = classify(ev("随便说点什么"), model=biased(2.0))  # P(rescue) ≈ 0.24, P(inquiry) ≈ 0.66
+    assert RESCUE_THRESHOLD < 0.24
+    assert c.type == "rescue" and "inquiry" in c.secondary_types
+    assert any(r.startswith("rescue first: P(rescue)") for r in c.reasons)
+    assert classify(ev("随便说点什么"), model=biased(0.0)).type == "inquiry"
+
+
+def test_rescue_vocabulary_about_the_present_decides_alone():
+    c = classify(ev("高速上抛锚了 快派拖车"), model=biased(-5.0))
+    assert c.type == "rescue" and any("抛锚" in r for r in c.reasons)
+
+
+def test_a_breakdown_told_after_the_fact_is_not_a_rescue():
+    c = classify(ev("上周在高速上抛锚过一次，已经拖回店里了，想问问修好了没有"))
+    assert c.type != "rescue"
+
+
+def test_traditional_and_english_and_asr_text():
+    assert classify(ev("車子在隧道裡熄火了，動不了，請派拖車")).type == "rescue"
+    assert classify(ev("The dealer lied about the price, I want a refund")).type == "complaint"
+    assert classify(ev("喂 你好 我那个车 仪表上 发动机灯亮了 想约个时间 去店里 看一下")).type == \
+        "repair"
+
+
+def test_reasons_are_readable_and_confidence_is_a_probability():
+    c = classify(ev("修了三次还是异响，你们到底能不能修好，给个说法"))
+    assert c.type == "complaint" and c.method == "model"
+    assert 0 < c.confidence <= 1
+    assert c.reasons and all(not r.startswith(("g:", "c:", "lex:")) for r in c.reasons)
+
+
+def test_the_model_is_loaded_once():
+    assert load_model() is load_model()

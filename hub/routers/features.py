@@ -1,0 +1,64 @@
+"""An event as the classifier's model sees it: named, sparse features.
+
+Concepts (hub.routers.concepts) and pairs of them carry what generalizes
+("the car cannot move" and "on a road"); character uni- and bigrams of the
+simplified text carry the rest; hints (IVR key, web dropdown, channel) are
+features like any other, so the model learns how little they are worth."""
+
+from __future__ import annotations
+
+import math
+import re
+from itertools import combinations
+
+import zhconv
+
+from hub.event import Event
+from hub.routers.concepts import CONCEPTS
+from hub.routers.lexicon import TYPE_PHRASES
+from hub.routers.numbers import repairs_mentioned
+
+_DIGITS = re.compile(r"\d+")
+_SPACE = re.compile(r"\s+")
+
+
+def prepare(event: Event) -> str:
+    """Subject and text, simplified Chinese, lower case."""
+    text = f"{event.subject or ''}\n{event.text}"
+    return zhconv.convert(text, "zh-hans").lower()
+
+
+def concepts_in(text: str) -> list[str]:
+    return [name for name, phrases in CONCEPTS.items() if any(p in text for p in phrases)]
+
+
+def _grams(text: str) -> set[str]:
+    text = _SPACE.sub(" ", _DIGITS.sub("0", text)).strip()
+    grams = {c for c in text if not c.isspace()}
+    grams.update(text[i:i + 2] for i in range(len(text) - 1) if " " not in text[i:i + 2])
+    return grams
+
+
+def features(event: Event, text: str | None = None) -> dict[str, float]:
+    text = prepare(event) if text is None else text
+    out: dict[str, float] = {}
+    grams = _grams(text)
+    if grams:
+        weight = 1 / math.sqrt(len(grams))  # l2-normalized: a letter and an SMS weigh alike
+        out.update((f"g:{g}", weight) for g in grams)
+    found = concepts_in(text)
+    out.update((f"c:{c}", 1.0) for c in found)
+    out.update((f"c:{a}+{b}", 1.0) for a, b in combinations(found, 2))
+    for type_, phrases in TYPE_PHRASES.items():
+        score = sum(w for p, w in phrases.items() if p in text)
+        if score:
+            out[f"lex:{type_}"] = min(score, 9.0) / 3
+    if repairs_mentioned(text) >= 3:
+        out["repairs>=3"] = 1.0
+    for key in event.context.ivr_path[-1:]:
+        out[f"ivr:{key}"] = 1.0
+    if event.context.topic_hint:
+        out[f"topic:{event.context.topic_hint.lower()}"] = 1.0
+    out[f"channel:{event.channel}"] = 1.0
+    out["bias"] = 1.0
+    return out
