@@ -8,9 +8,16 @@ is converted first) and English."""
 
 from __future__ import annotations
 
+# "高速" is a motorway and also high speed: a fault at speed is no stranded car.
+FALSE_FRIENDS = ("高速行驶", "高速时", "高速风噪", "高速的时候", "开高速")
+
+# "不是投诉" names a complaint to deny it: the words must not count for one.
+NOT_COMPLAINT = ("不是投诉", "不投诉", "不是要投诉", "没有投诉", "不算投诉", "not a complaint")
+
 CONCEPTS: dict[str, tuple[str, ...]] = {
     # The car cannot be driven, or the customer cannot get out or in.
     "immobile": (
+        "陷住", "陷进", "挂不了挡", "flat tyre", "flat tire", "no spare", "send someone",
         "按了没反应", "未检测到", "锁不上",
         "动不了", "开不了", "走不了", "开不动", "打不着", "着不了", "启动不了", "无法启动",
         "不能启动", "不能开", "熄火", "死火", "抛锚", "趴窝", "坏在", "没电了", "完全没电", "亏电",
@@ -63,6 +70,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "book", "appointment", "schedule", "inspect", "fix", "repair", "check",
     ),
     "dissatisfied": (
+        "耍人", "推迟", "摆设", "有什么意义", "这么难", "谁开", "抽烟", "没有人接待", "生气",
+        "没同意", "不回应", "出来回应", "火大",
         "这不是", "这就是你们", "该有的样子", "修了个什么", "你们到底", "怎么搞的",
         "投诉", "不满", "失望", "太差", "很差", "差劲", "恶心", "恶劣", "糟糕", "受不了",
         "忍不了", "烦", "气死", "垃圾", "离谱", "过分", "差评", "坑", "骗", "欺诈", "忽悠",
@@ -114,7 +123,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "ok", "thanks", "thank you",
     ),
     "not_complaint": (
-        "不是投诉", "不投诉", "不是要投诉", "按错", "没有投诉", "not a complaint",
+        *NOT_COMPLAINT, "按错",
+    ),
+    # Something promised and not delivered: the commonest root of sales complaints.
+    "broken_promise": (
+        "说好的", "说好", "答应", "承诺", "当初说", "销售说", "宣传", "合同上", "合同约定",
+        "配置表", "写着", "promised", "advertised",
     ),
     "money": (
         "定金", "订金", "落地价", "服务费", "手续费", "多收", "收我钱", "自费", "钱", "元",

@@ -14,7 +14,7 @@ from itertools import combinations
 import zhconv
 
 from hub.event import Event
-from hub.routers.concepts import CONCEPTS
+from hub.routers.concepts import CONCEPTS, FALSE_FRIENDS, NOT_COMPLAINT
 from hub.routers.lexicon import TYPE_PHRASES
 from hub.routers.numbers import repairs_mentioned
 
@@ -28,7 +28,14 @@ def prepare(event: Event) -> str:
     return zhconv.convert(text, "zh-hans").lower()
 
 
+def _without(text: str, phrases: tuple[str, ...]) -> str:
+    for phrase in phrases:
+        text = text.replace(phrase, "§")
+    return text
+
+
 def concepts_in(text: str) -> list[str]:
+    text = _without(text, FALSE_FRIENDS)
     return [name for name, phrases in CONCEPTS.items() if any(p in text for p in phrases)]
 
 
@@ -42,11 +49,12 @@ def _grams(text: str) -> set[str]:
 def features(event: Event, text: str | None = None) -> dict[str, float]:
     text = prepare(event) if text is None else text
     out: dict[str, float] = {}
+    found = concepts_in(text)  # before the denied complaint is blanked: "not_complaint" needs it
+    text = _without(text, NOT_COMPLAINT)
     grams = _grams(text)
     if grams:
         weight = 1 / math.sqrt(len(grams))  # l2-normalized: a letter and an SMS weigh alike
         out.update((f"g:{g}", weight) for g in grams)
-    found = concepts_in(text)
     out.update((f"c:{c}", 1.0) for c in found)
     out.update((f"c:{a}+{b}", 1.0) for a, b in combinations(found, 2))
     for type_, phrases in TYPE_PHRASES.items():

@@ -57,11 +57,14 @@ TYPE_PHRASES: dict[str, dict[str, float]] = {
     },
 }
 
-# Rescue words about something over: the car is already at the dealer, it
-# happened once before, the message is about money. Settled beats everything;
+# Rescue words about something over or about the service itself: the car is
+# already at the dealer, it happened once before, help is no longer needed,
+# the message asks what roadside assistance costs. Settled beats everything;
 # past time words lose to present ones ("昨天就停在这里，现在还在等").
 RESCUE_SETTLED = ("已经在店里", "拖回店里", "拖到店里了", "已拖回", "已经拖回", "已经拖到",
-                  "过一次", "出现过", "事故后", "理赔", "赔偿", "拖车钩", "差点", "还能开")
+                  "过一次", "出现过", "事故后", "理赔", "赔偿", "拖车钩", "差点", "还能开",
+                  "不用派", "不用来", "已经好了", "救援电话", "救援是免费", "救援怎么收费",
+                  "救援收费", "救援覆盖")
 RESCUE_PAST = ("上周", "上个礼拜", "上次", "之前", "昨天", "上个月", "去年", "last week",
                "last time", "yesterday")
 RESCUE_NOW = ("现在", "正在", "还在", "刚才", "刚刚", "目前", "困", "急", "马上", "派",
