@@ -64,6 +64,7 @@ class Report:
     per_type: dict[str, tuple[float, float, int]]  # precision, recall, support
     confusion: dict[tuple[str, str], int]
     flag_recall: dict[str, tuple[float, int]]
+    flag_precision: dict[str, float]  # of the messages given the flag, how many were labelled so
     errors: list[tuple[Sample, str]]
 
 
@@ -71,6 +72,7 @@ def evaluate(samples: list[Sample]) -> Report:
     confusion: Counter[tuple[str, str]] = Counter()
     flag_hits: Counter[str] = Counter()
     flag_total: Counter[str] = Counter()
+    flag_given: Counter[str] = Counter()
     errors = []
     for s in samples:
         event = s.event()
@@ -79,6 +81,7 @@ def evaluate(samples: list[Sample]) -> Report:
         if predicted != s.type:
             errors.append((s, predicted))
         got = set(flags_for(event))
+        flag_given.update(got)
         for f in s.flags:
             flag_total[f] += 1
             flag_hits[f] += f in got
@@ -93,7 +96,8 @@ def evaluate(samples: list[Sample]) -> Report:
     return Report(n, sum(confusion[(t, t)] for t in TYPES) / n if n else 0.0, per_type,
                   dict(confusion),
                   {f: (flag_hits[f] / flag_total[f], flag_total[f]) for f in FLAGS
-                   if flag_total[f]}, errors)
+                   if flag_total[f]},
+                  {f: flag_hits[f] / flag_given[f] for f in FLAGS if flag_given[f]}, errors)
 
 
 def render(name: str, r: Report, show_errors: bool = False) -> str:
@@ -106,6 +110,8 @@ def render(name: str, r: Report, show_errors: bool = False) -> str:
         lines.append(f"{a:<11}" + "".join(f"{r.confusion.get((a, p), 0):>10}" for p in TYPES))
     lines.append("flag recall: " + ", ".join(f"{f} {v:.0%} (n={n})"
                                              for f, (v, n) in r.flag_recall.items()))
+    lines.append("flag precision: " + ", ".join(f"{f} {v:.0%}"
+                                                for f, v in r.flag_precision.items()))
     if show_errors:
         lines += [f"  {s.type:>9} -> {p:<9} [{s.channel}] {s.text[:60]}" for s, p in r.errors]
     return "\n".join(lines)

@@ -28,3 +28,10 @@ def test_report_adds_up():
     assert sum(r.confusion.values()) == r.n == len(samples)
     assert len(r.errors) == r.n - round(r.accuracy * r.n)
     assert sum(n for _, _, n in r.per_type.values()) == r.n
+
+
+def test_flag_precision_counts_every_flag_given():
+    samples = [s for s in load(CORPUS) if s.heldout][:60]
+    r = evaluate(samples)
+    assert set(r.flag_precision) <= {"safety", "media", "legal", "regulator", "opt_out"}
+    assert all(0 <= v <= 1 for v in r.flag_precision.values())

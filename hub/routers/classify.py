@@ -9,6 +9,8 @@ low threshold or when rescue vocabulary about the present is there."""
 
 from __future__ import annotations
 
+import re
+
 from hub.event import Classification, Event
 from hub.routers.features import features, prepare
 from hub.routers.lexicon import (
@@ -45,11 +47,21 @@ def _telematics(event: Event) -> Classification | None:
                           method="telematics", reasons=[f"vehicle trigger {t.trigger}"])
 
 
+def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    # ASCII flag words as whole words: "press" is not in "expressway", "sue" not in
+    # "issue"; not \b, which counts CJK as word characters ("打了12315").
+    return re.compile("|".join(rf"(?<![a-z0-9]){re.escape(p)}(?![a-z0-9])" if p.isascii()
+                               else re.escape(p) for p in phrases))
+
+
+_FLAG_PATTERNS = {flag: _pattern(phrases) for flag, phrases in FLAG_PHRASES.items()}
+
+
 def flags_for(event: Event) -> list[str]:
     text = prepare(event)
     for phrase in FLAG_FALSE_FRIENDS:
         text = text.replace(phrase, " ")
-    flags = [f for f, phrases in FLAG_PHRASES.items() if any(p in text for p in phrases)]
+    flags = [f for f, pattern in _FLAG_PATTERNS.items() if pattern.search(text)]
     t = event.telematics
     if t and (t.trigger in {"airbag_deployed", "ecall_auto"} or (t.alarm_level or 0) >= 3):
         flags.append("safety")

@@ -83,31 +83,41 @@ CATEGORY_PHRASES: dict[str, tuple[str, ...]] = {
 }
 
 FLAG_PHRASES: dict[str, tuple[str, ...]] = {
-    # Safety-critical systems, loss of power or control at speed, fire, people at risk.
+    # Safety-critical systems, loss of power or control, fire, people at risk,
+    # the car itself telling the driver to stop. English phrases match whole words.
     "safety": ("刹车", "制动", "手刹", "驻车", "abs", "esp", "方向盘", "转向", "气囊", "自燃",
-               "着火", "起火", "火星", "冒火", "冒烟", "白烟", "热失控", "鼓包", "温度过高",
-               "失控", "断轴", "半轴", "爆胎", "轮子歪", "轮胎掉", "车轮脱落", "轮毂螺丝",
-               "螺丝松", "事故", "撞", "刹不住", "追尾", "危险", "安全隐患", "吓人", "儿童锁",
-               "安全带", "跑偏", "动力中断", "失去动力", "没动力", "突然断电", "急刹", "乱刹",
-               "自行加速", "油门", "车道保持", "车门自己开", "被困", "困在车里", "锁在车里",
-               "被锁在", "孩子还在车上", "涉水", "积水", "挡风玻璃", "视线", "悬空", "沟里",
-               "受伤", "晕", "应急车道", "不敢驾驶", "不敢开", "不敢动",
+               "着火", "起火", "火星", "冒火", "冒烟", "白烟", "有烟", "烧焦", "蒸汽", "开锅",
+               "过热", "热失控", "鼓包", "温度过高", "高压系统", "绝缘故障", "失控", "断轴",
+               "半轴", "爆胎", "胎爆", "轮胎爆", "轮子歪", "轮胎掉", "车轮脱落", "轮毂螺丝",
+               "螺丝松", "事故", "车祸", "撞", "侧翻", "翻车", "刹不住", "追尾", "危险",
+               "安全隐患", "吓人", "害怕", "儿童锁", "安全带", "安全座椅", "跑偏", "有点偏",
+               "往左跑", "往右跑", "动力中断", "失去动力", "没动力", "一点劲都没有", "突然断电",
+               "急刹", "乱刹", "自行加速", "油门", "车道保持", "车门自己开", "被困", "困在车里",
+               "锁在车里", "被锁在", "孩子还在车上", "涉水", "积水里", "水到车门", "往车里灌",
+               "视线", "悬空", "沟里", "隧道",
+               "铁路", "受伤", "晕", "应急车道", "不敢驾驶", "不敢开", "不敢动", "请立即停车",
+               "请勿驾驶", "安全停车",
                "brake", "braking", "airbag", "steering", "fire", "accident", "lane keeping",
-               "crash", "injur"),
-    "media": ("曝光", "媒体", "记者", "微博", "抖音", "小红书", "懂车帝", "车质网", "黑猫",
-              "热搜", "直播", "朋友圈", "微信群", "社交平台", "新闻", "315晚会", "网上发",
-              "发到网上", "电视台", "media", "journalist", "press", "weibo", "go public"),
+               "crash", "injured", "ditch", "railway crossing", "smoke"),
+    "media": ("曝光", "媒体", "记者", "微博", "抖音", "小红书", "懂车帝", "车质网", "汽车之家",
+              "黑猫", "b站", "论坛", "热搜", "直播", "播放", "朋友圈", "微信群", "车友群",
+              "社交平台", "新闻", "315晚会", "网上发", "发到网上", "电视台", "media",
+              "journalist", "press", "weibo", "go public"),
     "legal": ("律师", "起诉", "法院", "法庭", "诉讼", "打官司", "法律途径", "法律手段", "法律程序",
-              "司法", "仲裁", "传票", "lawyer", "legal counsel", "sue", "court"),
+              "法律责任", "司法", "仲裁", "传票", "公安", "报案", "lawyer", "legal counsel",
+              "sue", "court"),
     "regulator": ("12315", "12345", "消协", "消委会", "消费者委员会", "消费者协会",
-                  "消费者权益", "市场监管", "市场监督", "监督管理局", "工商局", "质监",
-                  "缺陷产品", "交通运输局", "市长热线", "信访", "consumer association",
-                  "regulator"),
+                  "消费者权益保护", "消保委", "市场监管", "市场监督", "监督管理局", "工商局",
+                  "质监", "缺陷产品", "交通运输局", "交通管理部门", "市长热线", "信访",
+                  "consumer association", "consumer protection", "regulator"),
 }
 
 # Phrases that contain a flag word without meaning it: 打不着火 is no fire, a
-# heated steering wheel is comfort, an "accident car" is a sales dispute.
-FLAG_FALSE_FRIENDS = ("打不着火", "着不了火", "打不着", "方向盘加热", "事故车", "事故维修")
+# heated steering wheel is comfort, an "accident car" is a sales dispute, a
+# rescue call centre's busy line is no danger.
+FLAG_FALSE_FRIENDS = ("打不着火", "着不了火", "打不着", "方向盘加热", "steering wheel heating",
+                      "转向灯", "事故车", "事故维修", "损害消费者权益", "救援电话",
+                      "媒体上发文章表扬")
 
 OPT_OUT_REPLIES = frozenset({"td", "t", "n", "退订", "stop", "unsubscribe", "取消订阅"})
 

@@ -97,3 +97,16 @@ def test_reasons_are_readable_and_confidence_is_a_probability():
 
 def test_the_model_is_loaded_once():
     assert load_model() is load_model()
+
+
+def test_flag_words_in_english_are_whole_words_and_digits_glued_to_chinese_count():
+    assert flags_for(ev("My car broke down on the expressway, there is an issue")) == []
+    assert flags_for(ev("I will go to the press and sue you")) == ["legal", "media"]
+    assert flags_for(ev("已经打了12315，你们看着办")) == ["regulator"]
+    assert flags_for(ev("ABS灯亮了")) == ["safety"]
+
+
+def test_flag_false_friends():
+    assert flags_for(ev("方向盘加热不热了")) == []
+    assert flags_for(ev("左边的转向灯闪得很快")) == []
+    assert flags_for(ev("这是事故车，你们当新车卖")) == []
