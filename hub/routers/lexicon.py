@@ -113,11 +113,9 @@ FLAG_PHRASES: dict[str, tuple[str, ...]] = {
 }
 
 # Phrases that contain a flag word without meaning it: 打不着火 is no fire, a
-# heated steering wheel is comfort, an "accident car" is a sales dispute, a
-# rescue call centre's busy line is no danger.
+# heated steering wheel is comfort, an "accident car" is a sales dispute.
 FLAG_FALSE_FRIENDS = ("打不着火", "着不了火", "打不着", "方向盘加热", "steering wheel heating",
-                      "转向灯", "事故车", "事故维修", "损害消费者权益", "救援电话",
-                      "媒体上发文章表扬")
+                      "转向灯", "事故车", "事故维修", "损害消费者权益")
 
 OPT_OUT_REPLIES = frozenset({"td", "t", "n", "退订", "stop", "unsubscribe", "取消订阅"})
 
