@@ -133,8 +133,9 @@ def classify(event: Event, model: LinearModel | None = None) -> Classification:
     elif primary != "rescue" and rescue_words:
         reasons.append(f"rescue first: {', '.join(rescue_words[:3])}")
         primary = "rescue"
-    reasons += [_describe(f) for f, _ in model.contributions(feats, primary)
-                if not f.startswith(("ivr:", "topic:", "bias"))][:4]
+    pushed = [f for f, _ in model.contributions(feats, primary)
+              if not f.startswith(("ivr:", "topic:", "bias"))]
+    reasons += [_describe(f) for f in pushed[:4]]
     reasons += _hint_reasons(event, primary)
     secondary = [t for t, p in sorted(probs.items(), key=lambda kv: kv[1], reverse=True)
                  if t != primary and p >= SECONDARY_THRESHOLD]
