@@ -2,7 +2,7 @@
 
 Each line: ``{"ch": channel, "t": text, "y": type, "f": [flags], "ivr": key?,
 "topic": web dropdown?}``. The held-out part (a stable 30% chosen by a hash of
-the text) is never looked at while tuning rules: report it, tune on ``dev``."""
+the text) is never trained or tuned on: report it, train and tune on ``dev``."""
 
 from __future__ import annotations
 
