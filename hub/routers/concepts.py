@@ -25,8 +25,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "推不进", "锁死", "出不来", "陷在", "悬空", "不敢开", "不敢动", "不敢再开", "请立即停车",
         "锁在车里", "锁车里", "被困", "困在", "拔不下来", "无法再次启动", "lost power",
         "loss of power", "no power", "flat battery", "can't drive", "cannot drive", "locked out",
-        "trapped", "开始减速", "突然减速", "won't start", "won't move", "will not move",
-        "broke down", "broken down", "car died", "ran out", "dead battery", "stuck",
+        "trapped", "开始减速", "突然减速", "没法开", "开不走", "won't start", "won't move",
+        "will not move", "broke down", "broken down", "car died", "ran out", "dead battery",
+        "stuck",
     ),
     # Where a stranded car is: roads, not the dealer's workshop.
     "on_road": (
@@ -41,8 +42,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "求救", "弄走", "就医", "推进去", "拖进去", "找人", "救援", "拖车", "拖走", "要拖", "求助",
         "救命", "派人", "派车", "派个", "来人", "速来", "快来", "赶紧", "马上", "尽快安排", "支援",
         "吊车", "搭电", "送油", "紧急", "119", "120", "救护车", "交警", "消防", "怎么办", "点算",
-        "jump start", "jump-start", "tow truck", "recovery", "send someone", "come and", "help",
-        "urgent", "asap", "tow", "roadside", "assistance",
+        "换备胎", "上门换胎", "jump start", "jump-start", "tow truck", "recovery", "send someone",
+        "come and", "help", "urgent", "asap", "tow", "roadside", "assistance",
     ),
     "danger": (
         "侧翻", "翻了", "夹住", "冒火", "被偷", "被砸", "着火", "起火", "火星", "冒烟", "冒白烟",
@@ -53,6 +54,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "now": (
         "现在", "正在", "刚才", "刚刚", "目前", "停在", "停靠", "在等", "人在", "还在", "大半夜",
         "已经靠边", "已经停", "已报", "now", "currently", "right now",
+    ),
+    # The car is no longer stranded: at the dealer, at home, fixed, help called off.
+    "settled": (
+        "已经在店", "在店里了", "停在店", "到店了", "在家里", "已修复", "修复了", "已经好了",
+        "自己好了", "不需要了", "不用派", "不用来", "已拖回", "拖回店", "拖到店", "还能开",
+        "能正常行驶", "正常行驶", "still drivable", "can still drive",
     ),
     "past": (
         "出现过", "已拖回", "拖回店", "已经拖到",
