@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from hub.event import Classification, Event
+from hub.routers.concepts import CONCEPTS
 from hub.routers.features import features, prepare
 from hub.routers.lexicon import (
     CATEGORY_PHRASES,
@@ -79,15 +80,18 @@ def category_for(text: str) -> str:
 
 def rescue_vocabulary(text: str) -> list[str]:
     """Rescue words about the present ("拖车", "抛锚", "stranded"), strong enough
-    to decide alone; none when the message tells of a past breakdown."""
+    to decide alone: none for a settled breakdown, nor, unless a word of the present
+    (现在, 正在, 派, now) is there, for one told in the past or asked about
+    ("道路救援免费吗", "事故车怎么走保险")."""
     hits = [p for p in TYPE_PHRASES["rescue"] if p in text]
     if sum(TYPE_PHRASES["rescue"][h] for h in hits) < 2:
         return []
     if any(p in text for p in RESCUE_SETTLED):
         return []
-    if any(p in text for p in RESCUE_PAST) and not any(p in text for p in RESCUE_NOW):
-        return []
-    return hits
+    if any(p in text for p in RESCUE_NOW):
+        return hits
+    told_or_asked = (*RESCUE_PAST, *CONCEPTS["question"])
+    return [] if any(p in text for p in told_or_asked) else hits
 
 
 def _describe(feature: str) -> str:

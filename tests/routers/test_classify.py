@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 import pytest
 
 from hub.event import Context, Event, Telematics
-from hub.routers.classify import RESCUE_THRESHOLD, classify, flags_for
+from hub.routers.classify import RESCUE_THRESHOLD, classify, flags_for, rescue_vocabulary
+from hub.routers.features import prepare
 from hub.routers.model import LinearModel, load_model
 
 
@@ -79,6 +80,19 @@ def test_rescue_vocabulary_about_the_present_decides_alone():
 def test_a_breakdown_told_after_the_fact_is_not_a_rescue():
     c = classify(ev("上周在高速上抛锚过一次，已经拖回店里了，想问问修好了没有"))
     assert c.type != "rescue"
+
+
+@pytest.mark.parametrize("text", ["请问你们的道路救援是免费的吗 拖车一年能用几次",
+                                  "事故车走保险维修的话，流程是怎样的？",
+                                  "上个月在高速上抛锚 拖车费谁来报销",
+                                  "刚才叫的救援不需要了，车自己好了"])
+def test_rescue_words_asked_about_told_in_the_past_or_called_off_do_not_decide(text):
+    assert rescue_vocabulary(prepare(ev(text))) == []
+    assert classify(ev(text), model=biased(-5.0)).type == "inquiry"
+
+
+def test_a_word_of_the_present_makes_a_question_a_rescue():
+    assert classify(ev("现在在高速上抛锚了 你们能派拖车吗"), model=biased(-5.0)).type == "rescue"
 
 
 def test_traditional_and_english_and_asr_text():
