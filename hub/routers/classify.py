@@ -19,6 +19,8 @@ from hub.routers.lexicon import (
     FLAG_FALSE_FRIENDS,
     FLAG_PHRASES,
     IVR_HINTS,
+    OPT_OUT_MAX_CHARS,
+    OPT_OUT_PREFIXES,
     OPT_OUT_REPLIES,
     RESCUE_NOW,
     RESCUE_PAST,
@@ -66,9 +68,17 @@ def flags_for(event: Event) -> list[str]:
     t = event.telematics
     if t and (t.trigger in {"airbag_deployed", "ecall_auto"} or (t.alarm_level or 0) >= 3):
         flags.append("safety")
-    if event.text.strip().lower() in OPT_OUT_REPLIES:
+    if is_opt_out(event.text):
         flags.append("opt_out")
     return sorted(set(flags))
+
+
+def is_opt_out(text: str) -> bool:
+    """A reply that unsubscribes: "TD", "退订", or a short one that starts so
+    ("退订保养提醒"); "我要退订营销短信, 但保养提醒还要" is a request, not a reply."""
+    reply = text.strip().lower()
+    return reply in OPT_OUT_REPLIES or (
+        len(reply) <= OPT_OUT_MAX_CHARS and reply.startswith(OPT_OUT_PREFIXES))
 
 
 def category_for(text: str) -> str:
@@ -121,7 +131,7 @@ def classify(event: Event, model: LinearModel | None = None) -> Classification:
     decided = _telematics(event)
     if decided is not None:
         return decided
-    if event.text.strip().lower() in OPT_OUT_REPLIES:  # "TD", "退订": never a complaint
+    if is_opt_out(event.text):  # "TD", "退订": never a complaint
         return Classification(type="inquiry", category="other", confidence=1.0, method="rules",
                               reasons=["opt-out reply"])
     model = model or load_model()

@@ -90,9 +90,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "宰客", "虚假", "虚标", "货不对板", "没诚信", "不同意", "不接受", "不认可", "难听", "态度",
         "白跑", "有什么用", "不归", "事故车", "翻新", "拆车件", "色差", "弄丢", "划", "刮花",
         "弄坏", "打坏", "洗花", "多收", "捆绑", "强制", "强迫", "不给", "未兑现", "没兑现",
-        "不敢承认", "一直说正常", "都说正常", "rude", "overcharg", "charged me twice", "ridiculous",
-        "fed up", "angry", "furious", "waste", "complain", "unhappy", "disappointed", "terrible",
-        "unacceptable", "worst", "lied", "refused",
+        "不敢承认", "一直说正常", "都说正常", "服务差", "质量差", "体验差", "真差", "好差", "烂",
+        "rude", "overcharg", "charged me twice", "ridiculous", "fed up", "angry", "furious",
+        "waste", "complain", "unhappy", "disappointed", "terrible", "unacceptable", "worst", "lied",
+        "refused",
     ),
     # Blame put into a question or a jibe: "你们换的是翻新的吧", "这合理吗", "人呢".
     "accusation": (

@@ -101,7 +101,10 @@ FLAG_PHRASES: dict[str, tuple[str, ...]] = {
                # while driving, exploding glass, broken suspension, leaking current or fuel.
                "窜车", "暴冲", "失速", "行驶中熄火", "行驶熄火", "自爆", "炸裂", "摆臂", "球头",
                "断裂", "漏电", "触电", "燃油泄漏", "汽油味", "油箱漏", "尾气倒灌", "一氧化碳",
-               "溜车", "溜坡", "侧滑", "aeb", "brake", "braking", "airbag", "steering", "fire",
+               "溜车", "溜坡", "侧滑", "aeb", "开始减速", "突然没劲", "就没劲了", "不敢再开",
+               "不敢再往前", "不敢往前开", "差点撞", "差点出事", "险些", "影响驾驶", "行车安全",
+               "辅助驾驶", "驾驶辅助", "自动驾驶", "智驾", "雾灯", "除雾", "孩子也在车", "孩子在车",
+               "孩子被锁", "brake", "braking", "airbag", "steering", "fire",
                "accident", "lane keeping", "crash", "injured", "ditch", "railway crossing", "smoke",
                "brakes", "airbags", "seat belt", "seatbelt", "on fire", "burning", "collision",
                "blowout", "lost power", "loss of power", "lost control", "stop safely",
@@ -114,6 +117,7 @@ FLAG_PHRASES: dict[str, tuple[str, ...]] = {
               "journalist", "press", "weibo", "go public"),
     "legal": ("律师", "起诉", "法院", "法庭", "诉讼", "打官司", "法律途径", "法律手段", "法律程序",
               "法律责任", "司法", "仲裁", "传票", "公安", "报案", "lawyer", "legal counsel",
+              "legal action", "attorney", "solicitor",
               "sue", "court"),
     "regulator": ("12315", "12345", "消协", "消委会", "消费者委员会", "消费者协会",
                   "消费者权益保护", "消保委", "市场监管", "市场监督", "监督管理局", "工商局",
@@ -124,9 +128,11 @@ FLAG_PHRASES: dict[str, tuple[str, ...]] = {
 # Phrases that contain a flag word without meaning it: 打不着火 is no fire, a
 # heated steering wheel is comfort, an "accident car" is a sales dispute.
 FLAG_FALSE_FRIENDS = ("打不着火", "着不了火", "打不着", "方向盘加热", "steering wheel heating",
-                      "转向灯", "事故车", "事故维修", "损害消费者权益")
+                      "转向灯", "事故车", "事故维修", "损害消费者权益", "碰撞测试", "请踩刹车")
 
 OPT_OUT_REPLIES = frozenset({"td", "t", "n", "退订", "stop", "unsubscribe", "取消订阅"})
+OPT_OUT_PREFIXES = ("退订", "取消订阅", "unsubscribe", "stop ")
+OPT_OUT_MAX_CHARS = 12  # "退订保养提醒" is a reply; a sentence that mentions 退订 is not
 
 # The 400 line's IVR menu (contract §3.1) and the web form's dropdown: hints only.
 IVR_HINTS = {"1": "inquiry", "2": "repair", "3": "rescue", "4": "complaint"}

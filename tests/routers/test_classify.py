@@ -56,6 +56,9 @@ def test_flags():
     assert flags_for(ev("刹车失灵 我要找媒体曝光 还要找律师 打12315")) == \
         ["legal", "media", "regulator", "safety"]
     assert flags_for(ev("TD")) == ["opt_out"]
+    assert flags_for(ev("退订保养提醒")) == ["opt_out"]
+    assert classify(ev("退订保养提醒")).type == "inquiry"
+    assert "opt_out" not in flags_for(ev("我要退订你们的营销短信，但车的保养提醒还要"))
 
 
 def biased(rescue_logit: float) -> LinearModel:
