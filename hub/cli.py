@@ -169,22 +169,26 @@ def eval_(corpus: Path, errors: bool) -> None:
 @click.option("--corpus", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=Path("tests/data/corpus"), show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="where to write the model (default: the one the classifier loads)")
-def train(corpus: Path, out: Path | None) -> None:
-    """Fit the classifier's model on the corpus's dev part (needs the `train` extra)."""
+              help="where to write the type model (default: the one the classifier loads)")
+@click.option("--safety-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="where to write the safety flag's model (default: the one flags_for loads)")
+def train(corpus: Path, out: Path | None, safety_out: Path | None) -> None:
+    """Fit the classifier's models on the corpus's dev part (needs the `train` extra)."""
     from hub.evaluation import load
-    from hub.routers.model import MODEL_FILE
-    from hub.routers.train import fit
+    from hub.routers.model import MODEL_FILE, SAFETY_MODEL_FILE
+    from hub.routers.train import fit, fit_safety
 
+    samples = load(corpus)
     try:
-        model = fit(load(corpus))
+        models = [(fit(samples), out or MODEL_FILE),
+                  (fit_safety(samples), safety_out or SAFETY_MODEL_FILE)]
     except ImportError as exc:
         raise click.ClickException(
             f"{exc}: install the train extra (pip install -e '.[train]')") from exc
-    target = out or MODEL_FILE
-    target.write_bytes(model.to_json())
-    click.echo(f"{target}: {model.meta['rows']} rows, {len(model.weights)} features, "
-               f"fingerprint {model.meta['trained_on']}")
+    for model, target in models:
+        target.write_bytes(model.to_json())
+        click.echo(f"{target}: {model.meta['rows']} rows, {len(model.weights)} features, "
+                   f"fingerprint {model.meta['trained_on']}")
 
 
 @main.group(name="qr")

@@ -15,7 +15,7 @@ import zhconv
 
 from hub.event import Event
 from hub.routers.concepts import CONCEPTS, FALSE_FRIENDS, NOT_COMPLAINT
-from hub.routers.lexicon import TYPE_PHRASES
+from hub.routers.lexicon import FLAG_FALSE_FRIENDS, TYPE_PHRASES
 from hub.routers.numbers import repairs_mentioned
 
 # The grams' total weight against one concept's 1.0: 3 by 5-fold cross-validation on
@@ -35,6 +35,11 @@ def _without(text: str, phrases: tuple[str, ...]) -> str:
     for phrase in phrases:
         text = text.replace(phrase, "§")
     return text
+
+
+def flag_text(event: Event) -> str:
+    """The text the flags read: false friends (打不着火, a heated steering wheel) blanked."""
+    return _without(prepare(event), FLAG_FALSE_FRIENDS)
 
 
 # One alternation per concept: a single C-level scan instead of hundreds of `in` tests.

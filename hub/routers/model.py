@@ -3,7 +3,8 @@ named features of hub.routers.features, stored as JSON beside this module.
 
 Scoring is a sparse dot product in plain Python (no scikit-learn, no numpy
 at run time); `hub train` (hub.routers.train) fits it on the corpus's dev
-part and writes the file."""
+part and writes the file. The safety flag's model is the same kind of file
+with two classes."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from pathlib import Path
 import orjson
 
 MODEL_FILE = Path(__file__).with_name("model.json")
+# The safety flag's learned half: classes ("other", "safety"), read beside the phrase rules.
+SAFETY_MODEL_FILE = Path(__file__).with_name("safety_model.json")
 
 
 @dataclass(frozen=True)

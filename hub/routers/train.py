@@ -13,6 +13,7 @@ from pathlib import Path
 from hub.evaluation import Sample
 from hub.routers import concepts, features, lexicon
 from hub.routers.features import features as features_of
+from hub.routers.features import flag_text
 from hub.routers.model import LinearModel
 
 C = 4.0  # inverse regularization, chosen by 5-fold cross-validation on the dev part
@@ -28,30 +29,43 @@ def fingerprint(samples: list[Sample]) -> str:
     """What the model was fitted from: the rows and the code that turns them into features."""
     h = hashlib.sha256()
     for s in training_rows(samples):
-        h.update(repr((s.channel, s.text, s.type, s.ivr, s.topic, s.trigger)).encode())
+        h.update(repr((s.channel, s.text, s.type, s.flags, s.ivr, s.topic, s.trigger)).encode())
     for module in (concepts, features, lexicon):
         h.update(Path(module.__file__).read_bytes())
     return h.hexdigest()[:16]
 
 
-def fit(samples: list[Sample]) -> LinearModel:
+def _fit(samples: list[Sample], label, featurize=features_of) -> LinearModel:
     import sklearn
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
     rows = training_rows(samples)
     vectorizer = DictVectorizer()
-    x = vectorizer.fit_transform([features_of(s.event()) for s in rows])
-    y = [s.type for s in rows]
-    clf = LogisticRegression(C=C, max_iter=5000).fit(x, y)
+    x = vectorizer.fit_transform([featurize(s.event()) for s in rows])
+    clf = LogisticRegression(C=C, max_iter=5000).fit(x, [label(s) for s in rows])
+    coef, intercept, classes = clf.coef_, clf.intercept_, [str(c) for c in clf.classes_]
+    if len(classes) == 2:  # sklearn keeps one row for two classes: as a softmax, (0, w)
+        coef, intercept = [[0.0] * coef.shape[1], coef[0]], [0.0, intercept[0]]
     weights = {}
     for j, name in enumerate(vectorizer.get_feature_names_out()):
-        w = tuple(round(float(clf.coef_[i, j]), 5) for i in range(len(clf.classes_)))
+        w = tuple(round(float(coef[i][j]), 5) for i in range(len(classes)))
         if max(abs(v) for v in w) >= PRUNE_BELOW:
             weights[str(name)] = w
     return LinearModel(
-        classes=tuple(str(c) for c in clf.classes_),
-        intercept=tuple(round(float(v), 5) for v in clf.intercept_),
+        classes=tuple(classes),
+        intercept=tuple(round(float(v), 5) for v in intercept),
         weights=weights,
         meta={"trained_on": fingerprint(samples), "rows": len(rows), "C": C,
               "sklearn": sklearn.__version__})
+
+
+def fit(samples: list[Sample]) -> LinearModel:
+    """The message type: complaint, inquiry, repair or rescue."""
+    return _fit(samples, lambda s: s.type)
+
+
+def fit_safety(samples: list[Sample]) -> LinearModel:
+    """Whether the labels flag safety: classes "other" and "safety"."""
+    return _fit(samples, lambda s: "safety" if "safety" in s.flags else "other",
+                lambda e: features_of(e, flag_text(e)))

@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 import pytest
 
 from hub.event import Context, Event, Telematics
-from hub.routers.classify import RESCUE_THRESHOLD, classify, flags_for, rescue_vocabulary
+from hub.routers.classify import (
+    RESCUE_THRESHOLD,
+    SAFETY_THRESHOLD,
+    classify,
+    flags_for,
+    rescue_vocabulary,
+)
 from hub.routers.features import prepare
 from hub.routers.model import LinearModel, load_model
 
@@ -67,6 +73,10 @@ def biased(rescue_logit: float) -> LinearModel:
     return LinearModel(classes, (0.0, 3.0, 0.0, rescue_logit), {}, {})
 
 
+def safety_logit(logit: float) -> LinearModel:
+    return LinearModel(("other", "safety"), (0.0, logit), {}, {})
+
+
 def test_rescue_wins_above_its_threshold_even_when_not_the_most_likely():
     c = classify(ev("随便说点什么"), model=biased(2.0))  # P(rescue) ≈ 0.24, P(inquiry) ≈ 0.66
     assert RESCUE_THRESHOLD < 0.24
@@ -121,6 +131,17 @@ def test_flag_words_in_english_are_whole_words_and_digits_glued_to_chinese_count
     assert flags_for(ev("I will go to the press and sue you")) == ["legal", "media"]
     assert flags_for(ev("已经打了12315，你们看着办")) == ["regulator"]
     assert flags_for(ev("ABS灯亮了")) == ["safety"]
+
+
+def test_the_learned_safety_flag_adds_to_the_rules_above_its_threshold():
+    text = "开着开着仪表上好多灯一起亮 车子一顿一顿的"  # no safety phrase
+    assert "safety" not in flags_for(ev(text), safety_model=safety_logit(-5.0))
+    assert SAFETY_THRESHOLD > 0.5
+    assert "safety" not in flags_for(ev(text), safety_model=safety_logit(0.0))  # P = 0.5
+    assert "safety" in flags_for(ev(text), safety_model=safety_logit(3.0))  # P ≈ 0.95
+    # the rules flag without asking the model; an empty text is never flagged by it
+    assert "safety" in flags_for(ev("刹车失灵"), safety_model=safety_logit(-5.0))
+    assert flags_for(ev(""), safety_model=safety_logit(3.0)) == []
 
 
 def test_flag_false_friends():

@@ -9,9 +9,9 @@ from click.testing import CliRunner
 
 from hub.cli import main
 from hub.evaluation import load
-from hub.routers.features import features
-from hub.routers.model import MODEL_FILE, LinearModel, load_model
-from hub.routers.train import fingerprint, fit, training_rows
+from hub.routers.features import features, flag_text
+from hub.routers.model import MODEL_FILE, SAFETY_MODEL_FILE, LinearModel, load_model
+from hub.routers.train import fingerprint, fit, fit_safety, training_rows
 
 CORPUS = Path(__file__).parents[1] / "data" / "corpus"
 
@@ -44,7 +44,9 @@ def test_model_file_round_trips_and_rejects_ragged_weights():
 
 def test_shipped_model_was_trained_on_the_current_corpus_and_feature_code():
     # Editing the corpus, the concepts or the lexicon without `hub train` fails here.
-    assert load_model().meta["trained_on"] == fingerprint(load(CORPUS)), "run `bin/hub train`"
+    trained_on = fingerprint(load(CORPUS))
+    assert load_model().meta["trained_on"] == trained_on, "run `bin/hub train`"
+    assert load_model(SAFETY_MODEL_FILE).meta["trained_on"] == trained_on, "run `bin/hub train`"
 
 
 def test_training_uses_the_dev_part_only():
@@ -64,12 +66,25 @@ def test_refitting_reproduces_the_shipped_model():
         assert a == pytest.approx(b, abs=1e-3)
 
 
-def test_hub_train_writes_a_loadable_model(tmp_path):
-    out = tmp_path / "model.json"
-    shipped = MODEL_FILE.read_bytes()
-    result = CliRunner().invoke(main, ["train", "--corpus", str(CORPUS), "--out", str(out)])
+def test_refitting_reproduces_the_shipped_safety_model():
+    samples = load(CORPUS)
+    refit, shipped = fit_safety(samples), load_model(SAFETY_MODEL_FILE)
+    assert refit.classes == shipped.classes == ("other", "safety")
+    for s in samples:
+        f = features(s.event(), flag_text(s.event()))
+        assert refit.probabilities(f)["safety"] == \
+            pytest.approx(shipped.probabilities(f)["safety"], abs=1e-3)
+
+
+def test_hub_train_writes_loadable_models(tmp_path):
+    out, safety_out = tmp_path / "model.json", tmp_path / "safety.json"
+    shipped = MODEL_FILE.read_bytes(), SAFETY_MODEL_FILE.read_bytes()
+    result = CliRunner().invoke(main, ["train", "--corpus", str(CORPUS), "--out", str(out),
+                                       "--safety-out", str(safety_out)])
     assert result.exit_code == 0, result.output
-    assert "fingerprint" in result.output
-    model = LinearModel.from_json(out.read_bytes())
-    assert model.meta["trained_on"] == fingerprint(load(CORPUS))
-    assert MODEL_FILE.read_bytes() == shipped  # --out leaves the shipped file alone
+    assert result.output.count("fingerprint") == 2
+    for path in (out, safety_out):
+        model = LinearModel.from_json(path.read_bytes())
+        assert model.meta["trained_on"] == fingerprint(load(CORPUS))
+    # --out and --safety-out leave the shipped files alone
+    assert (MODEL_FILE.read_bytes(), SAFETY_MODEL_FILE.read_bytes()) == shipped
