@@ -51,6 +51,20 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "水到车门", "被困", "害怕", "危险", "灭火", "on fire", "burning", "rolled over", "overturn",
         "collision", "fire", "smoke", "crash", "accident", "injured",
     ),
+    # Systems whose failure can hurt someone: what makes a fault a safety matter.
+    "safety_system": (
+        "刹车", "制动", "手刹", "方向盘", "转向", "助力", "气囊", "安全带", "轮胎", "车轮", "轮毂",
+        "大灯", "雾灯", "雨刮", "除雾", "油门", "加速踏板", "车门", "门锁", "儿童锁", "电池",
+        "高压", "电机", "变速箱", "挡", "悬挂", "底盘", "辅助驾驶", "自动驾驶", "巡航", "车道",
+        "座椅滑", "brake", "steering", "airbag", "seat belt", "tyre", "tire", "wheel", "headlight",
+        "wiper", "accelerat", "battery", "door",
+    ),
+    # The fault shows while the car is moving, not parked at home.
+    "while_driving": (
+        "行驶中", "行驶时", "行驶过程", "开着开着", "开车的时候", "开车时", "行车时", "行车中",
+        "正在开", "跑着跑着", "车速", "时速", "高速上", "路上", "过弯", "转弯", "下坡", "急加速",
+        "while driving", "at speed", "on the motorway", "on the highway", "when driving",
+    ),
     "now": (
         "现在", "正在", "刚才", "刚刚", "目前", "停在", "停靠", "在等", "人在", "还在", "大半夜",
         "已经靠边", "已经停", "已报", "now", "currently", "right now",
