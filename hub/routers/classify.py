@@ -133,6 +133,19 @@ def _hint_reasons(event: Event, primary: str) -> list[str]:
     return out
 
 
+def _hint_only(event: Event) -> Classification | None:
+    """No words at all (a CDR, an empty form): the IVR key or dropdown is all there is."""
+    for key in event.context.ivr_path[-1:]:
+        if key in IVR_HINTS:
+            return Classification(type=IVR_HINTS[key], category="other", confidence=0.5,
+                                  method="rules", reasons=[f"no words; hint: IVR key {key}"])
+    hinted = TOPIC_HINTS.get((event.context.topic_hint or "").lower())
+    if hinted:
+        return Classification(type=hinted, category="other", confidence=0.5, method="rules",
+                              reasons=[f"no words; hint: form topic {hinted}"])
+    return None
+
+
 def classify(event: Event, model: LinearModel | None = None) -> Classification:
     decided = _telematics(event)
     if decided is not None:
@@ -140,6 +153,10 @@ def classify(event: Event, model: LinearModel | None = None) -> Classification:
     if is_opt_out(event.text):  # "TD", "退订": never a complaint
         return Classification(type="inquiry", category="other", confidence=1.0, method="rules",
                               reasons=["opt-out reply"])
+    if not event.text.strip() and not event.subject:
+        hinted = _hint_only(event)
+        if hinted is not None:
+            return hinted
     model = model or load_model()
     text = prepare(event)
     feats = features(event, text)

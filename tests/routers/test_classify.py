@@ -44,6 +44,16 @@ def test_negated_complaint_is_a_question():
     assert c.type == "inquiry"
 
 
+@pytest.mark.parametrize("context, expected", [
+    (Context(ivr_path=["1", "3"]), "rescue"), (Context(ivr_path=["4"]), "complaint"),
+    (Context(topic_hint="Repair"), "repair")])
+def test_with_no_words_the_hint_decides(context, expected):
+    # A call record carries keys and no transcript: the model must not overrule the key.
+    c = classify(ev("", context=context), model=biased(-5.0))
+    assert (c.type, c.method) == (expected, "rules")
+    assert c.reasons[0].startswith("no words; hint:")
+
+
 def test_hints_are_weak_evidence():
     c = classify(ev("请问你们周末几点营业", context=Context(ivr_path=["4"])))
     assert c.type == "inquiry"
