@@ -8,6 +8,7 @@ import pytest
 from hub.event import Context, Event, Telematics
 from hub.routers.classify import (
     RESCUE_THRESHOLD,
+    RESCUE_VOCABULARY_FLOOR,
     SAFETY_THRESHOLD,
     classify,
     flags_for,
@@ -95,9 +96,13 @@ def test_rescue_wins_above_its_threshold_even_when_not_the_most_likely():
     assert classify(ev("随便说点什么"), model=biased(0.0)).type == "inquiry"
 
 
-def test_rescue_vocabulary_about_the_present_decides_alone():
-    c = classify(ev("高速上抛锚了 快派拖车"), model=biased(-5.0))
+def test_rescue_vocabulary_about_the_present_lowers_the_bar():
+    # P(rescue) ≈ 0.057: under the threshold, over the vocabulary's floor
+    c = classify(ev("高速上抛锚了 快派拖车"), model=biased(0.3))
+    assert RESCUE_VOCABULARY_FLOOR < 0.057 < RESCUE_THRESHOLD
     assert c.type == "rescue" and any("抛锚" in r for r in c.reasons)
+    # a model sure it is no rescue (a complaint about last month's accident) is not overruled
+    assert classify(ev("高速上抛锚了 快派拖车"), model=biased(-5.0)).type == "inquiry"
 
 
 def test_a_breakdown_told_after_the_fact_is_not_a_rescue():
@@ -111,11 +116,11 @@ def test_a_breakdown_told_after_the_fact_is_not_a_rescue():
                                   "刚才叫的救援不需要了，车自己好了"])
 def test_rescue_words_asked_about_told_in_the_past_or_called_off_do_not_decide(text):
     assert rescue_vocabulary(prepare(ev(text))) == []
-    assert classify(ev(text), model=biased(-5.0)).type == "inquiry"
+    assert classify(ev(text), model=biased(0.3)).type == "inquiry"  # over the floor, no words
 
 
 def test_a_word_of_the_present_makes_a_question_a_rescue():
-    assert classify(ev("现在在高速上抛锚了 你们能派拖车吗"), model=biased(-5.0)).type == "rescue"
+    assert classify(ev("现在在高速上抛锚了 你们能派拖车吗"), model=biased(0.3)).type == "rescue"
 
 
 def test_traditional_and_english_and_asr_text():
