@@ -156,10 +156,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "多少钱", "款", "版本", "发货", "现车", "有货", "关门", "price", "policy", "capacity",
         "free of charge",
     ),
+    # Thanks and praise ("满意" alone is in "不满意").
     "thanks": (
         "建议", "反馈", "提个", "仔细", "及时", "点赞", "好评", "给力", "辛苦了", "great job",
-        "well done", "appreciate", "谢谢", "感谢", "收到", "好的", "满意", "表扬", "已经解决",
-        "不需要", "很及时", "哈哈", "ok", "thanks", "thank you",
+        "well done", "appreciate", "谢谢", "感谢", "收到", "好的", "很满意", "非常满意", "挺满意",
+        "表扬", "点个赞", "五星", "很专业", "非常专业", "服务很好", "态度很好", "很热情", "很耐心",
+        "已经解决", "不需要", "很及时", "哈哈", "ok", "thanks", "thank you",
     ),
     "not_complaint": (
         *NOT_COMPLAINT, "按错",
