@@ -1,6 +1,8 @@
 from pathlib import Path
+from typing import get_args
 
-from hub.evaluation import evaluate, load
+from hub.evaluation import Sample, evaluate, load, render
+from hub.event import Category
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 
@@ -11,6 +13,7 @@ def test_corpus_is_labelled_with_contract_values():
     assert {s.type for s in samples} == {"complaint", "inquiry", "repair", "rescue"}
     assert {f for s in samples for f in s.flags} <= {"safety", "media", "legal", "regulator",
                                                      "opt_out"}
+    assert {s.category for s in samples} - {None} == set(get_args(Category))
     assert {s.channel for s in samples} == {"sms", "wechat", "hotline", "web", "email", "qr",
                                             "telematics"}
 
@@ -35,3 +38,13 @@ def test_flag_precision_counts_every_flag_given():
     r = evaluate(samples)
     assert set(r.flag_precision) <= {"safety", "media", "legal", "regulator", "opt_out"}
     assert all(0 <= v <= 1 for v in r.flag_precision.values())
+
+
+def test_category_accuracy_counts_only_labelled_rows():
+    rows = [Sample("sms", "等配件等了四十天了 太过分了 我要投诉", "complaint", [],
+                   category="parts"),
+            Sample("sms", "延保怎么买", "inquiry", [], category="sales"),  # wrong on purpose
+            Sample("sms", "你们店几点下班", "inquiry", [])]
+    r = evaluate(rows)
+    assert r.category == (0.5, 2)
+    assert "category accuracy: 50% (n=2 labelled)" in render("x", r)

@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 
 from hub.event import Classification, Event
+from hub.routers.category import category_for
 from hub.routers.concepts import CONCEPTS
 from hub.routers.features import features, flag_text, prepare
 from hub.routers.lexicon import (
-    CATEGORY_PHRASES,
     FLAG_PHRASES,
     IVR_HINTS,
     OPT_OUT_MAX_CHARS,
@@ -90,13 +90,6 @@ def is_opt_out(text: str) -> bool:
     reply = text.strip().lower()
     return reply in OPT_OUT_REPLIES or (
         len(reply) <= OPT_OUT_MAX_CHARS and reply.startswith(OPT_OUT_PREFIXES))
-
-
-def category_for(text: str) -> str:
-    for category, phrases in CATEGORY_PHRASES.items():
-        if any(p in text for p in phrases):
-            return category
-    return "other"
 
 
 def rescue_vocabulary(text: str) -> list[str]:
@@ -181,6 +174,7 @@ def classify(event: Event, model: LinearModel | None = None) -> Classification:
     reasons += _hint_reasons(event, primary)
     secondary = [t for t, p in sorted(probs.items(), key=lambda kv: kv[1], reverse=True)
                  if t != primary and p >= SECONDARY_THRESHOLD]
-    return Classification(type=primary, secondary_types=secondary, category=category_for(text),
+    return Classification(type=primary, secondary_types=secondary,
+                          category=category_for(text, primary),
                           confidence=round(max(probs[primary], 0.05), 2), method="model",
                           reasons=reasons)

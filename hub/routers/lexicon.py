@@ -70,17 +70,30 @@ RESCUE_PAST = ("上周", "上个礼拜", "上次", "之前", "昨天", "上个�
 RESCUE_NOW = ("现在", "正在", "还在", "刚才", "刚刚", "目前", "困", "急", "马上", "派",
               "now", "stranded", "need")
 
+# Category vocabulary (tests/data/corpus/GUIDE.md); hub.routers.category decides the order.
 CATEGORY_PHRASES: dict[str, tuple[str, ...]] = {
-    "charging": ("充电", "充不进", "续航", "电池", "充电桩", "charging", "battery"),
-    "sales": ("销售", "交车", "提车", "合同", "定金", "订金", "价格", "优惠", "金融", "贷款",
-              "sales", "delivery"),
-    "parts": ("配件", "零件", "等件", "缺件", "没货", "parts"),
-    "repair_quality": ("修不好", "返修", "又坏", "修了", "第三次", "多次维修", "repeated repair"),
-    "warranty": ("保修", "质保", "三包", "延保", "warranty"),
-    "service": ("态度", "服务", "顾问", "4s店", "客服", "接待", "service"),
-    "product_quality": ("异响", "故障", "抖", "发动机", "变速箱", "刹车", "漏油", "异味",
-                        "质量", "engine", "brake", "quality"),
+    "repair_quality": ("修不好", "没修好", "没有修好", "返修", "又坏", "修完", "修好后", "维修后",
+                       "保养后", "保养之后", "保养完", "刚换完", "换完", "维修的时候", "维修期间",
+                       "保养的时候", "做的保养", "做的钣金", "做的喷漆", "你们修", "修车把",
+                       "第三次", "第四次", "第五次", "多次维修", "修了三次", "修了好几次",
+                       "still not fixed", "after the repair", "in your workshop", "came back"),
+    "parts": ("配件", "等件", "缺件", "没货", "原厂件", "非原厂", "副厂", "拆车件", "parts"),
+    "sales": ("销售", "交车", "提车", "交付", "合同", "定金", "订金", "价格", "优惠", "金融",
+              "贷款", "首付", "购车", "买车", "新车", "试驾", "置换", "增换购", "上牌", "选号",
+              "车型", "几座", "座的", "推荐", "活动", "奖励", "装潢", "精品", "脚垫", "加价",
+              "安全评级", "碰撞测试", "sales", "delivery", "dealer sold", "price"),
+    "warranty": ("保修", "质保", "三包", "延保", "保固", "warranty"),
+    "charging": ("充电", "充不进", "续航", "电池包", "动力电池", "高压电池", "电池衰减",
+                 "电池温度", "电池过热", "电量", "放电", "充电桩", "charging", "range"),
+    "service": ("态度", "服务", "顾问", "客服", "接待", "电话", "回电", "没人", "等了", "预约",
+                "保养", "营业", "下班", "上班", "几点", "进度", "修好", "取车", "发票", "工单",
+                "师傅", "技师", "救援", "休息区", "代步车", "监控", "service", "staff"),
 }
+# A repair or rescue caused from outside the car, or by its driver: not a product fault.
+OUTSIDE_CAUSES = ("事故", "撞", "追尾", "车祸", "被人", "被石头", "被砸", "被偷", "划了", "泡水",
+                  "积水", "没油", "加错油", "钥匙", "陷", "掉进", "掉沟", "沟里", "卡在", "卡住了",
+                  "升降杆", "道闸", "12v", "电瓶", "没电了", "搭电", "海拔", "爆胎", "扎了",
+                  "accident", "crash", "out of fuel", "flat battery", "keys", "snow")
 
 FLAG_PHRASES: dict[str, tuple[str, ...]] = {
     # Safety-critical systems, loss of power or control, fire, people at risk,
