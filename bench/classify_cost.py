@@ -54,18 +54,17 @@ def main() -> None:
                                   ("corpus", corpus, max(1, args.rounds // 100))):
         for name, step in (("classify + flags", lambda e: (classify(e), flags_for(e))),
                            ("whole route (identify..policy)", router.route)):
-            per_msg = []
+            repeats = max(1, rounds // 5)  # per timing; five timings, the median reported
+            us = []
             for _ in range(5):
                 started = time.perf_counter()
-                for _ in range(max(1, rounds // 5)):
+                for _ in range(repeats):
                     for e in sample:
                         step(e)
-                per_msg.append((time.perf_counter() - started) / (max(1, rounds // 5) *
-                                                                  len(sample)))
-            us = [x * 1e6 for x in per_msg]
+                us.append((time.perf_counter() - started) / (repeats * len(sample)) * 1e6)
             print(f"{texts:<8} {name:<32} median {statistics.median(us):7.1f} µs/message "
                   f"(min {min(us):.1f}, max {max(us):.1f}; {len(sample)} texts x "
-                  f"{max(1, rounds // 5) * 5})")
+                  f"{repeats * 5})")
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
 
 
 _FLAG_PATTERNS = {flag: _pattern(phrases) for flag, phrases in FLAG_PHRASES.items()}
+_TOLD_OR_ASKED = (*RESCUE_PAST, *CONCEPTS["question"])
 
 
 def flags_for(event: Event, safety_model: LinearModel | None = None) -> list[str]:
@@ -93,9 +94,9 @@ def is_opt_out(text: str) -> bool:
 
 
 def rescue_vocabulary(text: str) -> list[str]:
-    """Rescue words about the present ("拖车", "抛锚", "stranded"), strong enough
-    to decide alone: none for a settled breakdown, nor, unless a word of the present
-    (现在, 正在, 派, now) is there, for one told in the past or asked about
+    """Rescue words about the present ("拖车", "抛锚", "stranded"), enough to lower
+    the bar for rescue: none for a settled breakdown, nor, unless a word of the
+    present (现在, 正在, 派, now) is there, for one told in the past or asked about
     ("道路救援免费吗", "事故车怎么走保险")."""
     hits = [p for p in TYPE_PHRASES["rescue"] if p in text]
     if sum(TYPE_PHRASES["rescue"][h] for h in hits) < 2:
@@ -104,8 +105,7 @@ def rescue_vocabulary(text: str) -> list[str]:
         return []
     if any(p in text for p in RESCUE_NOW):
         return hits
-    told_or_asked = (*RESCUE_PAST, *CONCEPTS["question"])
-    return [] if any(p in text for p in told_or_asked) else hits
+    return [] if any(p in text for p in _TOLD_OR_ASKED) else hits
 
 
 def _describe(feature: str) -> str:
@@ -116,32 +116,31 @@ def _describe(feature: str) -> str:
                 kind, feature)
 
 
+def _hints(event: Event) -> list[tuple[str, str]]:
+    """The IVR key and the web dropdown, each named with the type it points to."""
+    out = [(f"IVR key {key}", IVR_HINTS[key]) for key in event.context.ivr_path[-1:]
+           if key in IVR_HINTS]
+    topic = TOPIC_HINTS.get((event.context.topic_hint or "").lower())
+    if topic:
+        out.append((f"form topic {topic}", topic))
+    return out
+
+
 def _hint_reasons(event: Event, primary: str) -> list[str]:
     """Say so when a hint pointed elsewhere: the customer's words won."""
-    out = []
-    for key in event.context.ivr_path[-1:]:
-        hinted = IVR_HINTS.get(key)
-        if hinted:
-            out.append(f"hint: IVR key {key} ({hinted})" +
-                       ("" if hinted == primary else ", outweighed by the text"))
-    hinted = TOPIC_HINTS.get((event.context.topic_hint or "").lower())
-    if hinted:
-        out.append(f"hint: form topic {hinted}" +
-                   ("" if hinted == primary else ", outweighed by the text"))
-    return out
+    return [f"hint: {name}" + (f" ({hinted})" if name.startswith("IVR") else "") +
+            ("" if hinted == primary else ", outweighed by the text")
+            for name, hinted in _hints(event)]
 
 
 def _hint_only(event: Event) -> Classification | None:
     """No words at all (a CDR, an empty form): the IVR key or dropdown is all there is."""
-    for key in event.context.ivr_path[-1:]:
-        if key in IVR_HINTS:
-            return Classification(type=IVR_HINTS[key], category="other", confidence=0.5,
-                                  method="rules", reasons=[f"no words; hint: IVR key {key}"])
-    hinted = TOPIC_HINTS.get((event.context.topic_hint or "").lower())
-    if hinted:
-        return Classification(type=hinted, category="other", confidence=0.5, method="rules",
-                              reasons=[f"no words; hint: form topic {hinted}"])
-    return None
+    hints = _hints(event)
+    if not hints:
+        return None
+    name, hinted = hints[0]  # the key the caller pressed before the dropdown a form set
+    return Classification(type=hinted, category="other", confidence=0.5, method="rules",
+                          reasons=[f"no words; hint: {name}"])
 
 
 def classify(event: Event, model: LinearModel | None = None) -> Classification:
