@@ -20,7 +20,7 @@ from hub.evaluation import load  # noqa: E402
 from hub.event import Context, Event  # noqa: E402
 from hub.routers.classify import classify, flags_for  # noqa: E402
 from hub.routers.identity import CustomerDirectory  # noqa: E402
-from hub.routers.model import MODEL_FILE, SAFETY_MODEL_FILE, LinearModel  # noqa: E402
+from hub.routers.model import MODEL_FILE, SAFETY_MODEL_FILE, read_model  # noqa: E402
 from hub.routers.pipeline import Router  # noqa: E402
 from hub.routers.policy import load_policy  # noqa: E402
 
@@ -44,9 +44,9 @@ def main() -> None:
               for i, t in enumerate(TEXTS)]
     for name, path in (("type model", MODEL_FILE), ("safety model", SAFETY_MODEL_FILE)):
         started = time.perf_counter()
-        model = LinearModel.from_json(path.read_bytes())
+        model = read_model(path.read_bytes())
         print(f"{name} load: {(time.perf_counter() - started) * 1e3:.0f} ms "
-              f"({len(model.weights)} features, {path.stat().st_size // 1024} KiB)")
+              f"({model.feature_count} features, {path.stat().st_size // 1024} KiB)")
     corpus = [s.event() for s in load(Path(__file__).resolve().parent.parent / "tests" / "data" /
                                        "corpus")]
     router = Router(CustomerDirectory(), load_policy())

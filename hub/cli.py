@@ -187,7 +187,7 @@ def train(corpus: Path, out: Path | None, safety_out: Path | None) -> None:
             f"{exc}: install the train extra (pip install -e '.[train]')") from exc
     for model, target in models:
         target.write_bytes(model.to_json())
-        click.echo(f"{target}: {model.meta['rows']} rows, {len(model.weights)} features, "
+        click.echo(f"{target}: {model.meta['rows']} rows, {model.feature_count} features, "
                    f"fingerprint {model.meta['trained_on']}")
 
 

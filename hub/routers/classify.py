@@ -29,7 +29,7 @@ from hub.routers.lexicon import (
     TOPIC_HINTS,
     TYPE_PHRASES,
 )
-from hub.routers.model import SAFETY_MODEL_FILE, LinearModel, load_model
+from hub.routers.model import SAFETY_MODEL_FILE, Model, load_model
 
 RESCUE_TRIGGERS = {"airbag_deployed", "ecall_auto", "ecall_manual", "bcall"}
 # Chosen by cross-validation on the dev part: the lowest threshold that
@@ -68,7 +68,7 @@ _FLAG_PATTERNS = {flag: _pattern(phrases) for flag, phrases in FLAG_PHRASES.item
 _TOLD_OR_ASKED = (*RESCUE_PAST, *CONCEPTS["question"])
 
 
-def flags_for(event: Event, safety_model: LinearModel | None = None) -> list[str]:
+def flags_for(event: Event, safety_model: Model | None = None) -> list[str]:
     text = flag_text(event)
     flags = [f for f, pattern in _FLAG_PATTERNS.items() if pattern.search(text)]
     if "safety" not in flags and event.text.strip():
@@ -111,6 +111,8 @@ def rescue_vocabulary(text: str) -> list[str]:
 def _describe(feature: str) -> str:
     kind, _, name = feature.partition(":")
     return {"c": f"concept {name.replace('+', ' + ')}", "g": f"words “{name}”",
+            "h": f"concept {name} in the opening words",
+            "e": f"concept {name} in the closing words",
             "lex": f"{name} vocabulary", "ivr": f"hint: IVR key {name}",
             "topic": f"hint: form topic {name}", "channel": f"channel {name}"}.get(
                 kind, feature)
@@ -143,7 +145,7 @@ def _hint_only(event: Event) -> Classification | None:
                           reasons=[f"no words; hint: {name}"])
 
 
-def classify(event: Event, model: LinearModel | None = None) -> Classification:
+def classify(event: Event, model: Model | None = None) -> Classification:
     decided = _telematics(event)
     if decided is not None:
         return decided

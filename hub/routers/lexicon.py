@@ -100,30 +100,31 @@ FLAG_PHRASES: dict[str, tuple[str, ...]] = {
     # the car itself telling the driver to stop. English phrases match whole words.
     "safety": ("刹车", "制动", "手刹", "驻车", "abs", "esp", "方向盘", "转向", "气囊", "自燃",
                "着火", "起火", "火星", "冒火", "冒烟", "白烟", "有烟", "烧焦", "蒸汽", "开锅",
-               "过热", "热失控", "鼓包", "温度过高", "高压系统", "绝缘故障", "失控", "断轴",
-               "半轴", "爆胎", "胎爆", "轮胎爆", "轮子歪", "轮胎掉", "车轮脱落", "轮毂螺丝",
-               "螺丝松", "事故", "车祸", "撞", "侧翻", "翻车", "刹不住", "追尾", "危险",
-               "安全隐患", "吓人", "害怕", "儿童锁", "安全带", "安全座椅", "跑偏", "有点偏",
-               "往左跑", "往右跑", "动力中断", "失去动力", "没动力", "一点劲都没有", "突然断电",
-               "急刹", "乱刹", "自行加速", "油门", "车道保持", "车门自己开", "被困", "困在车里",
-               "锁在车里", "被锁在", "孩子还在车上", "涉水", "积水里", "水到车门", "往车里灌",
-               "视线", "悬空", "沟里", "隧道",
-               "铁路", "受伤", "晕", "应急车道", "不敢驾驶", "不敢开", "不敢动", "请立即停车",
-               "请勿驾驶", "安全停车", "尽快停车", "请停车", "突然减速", "自己减速",
+               "过热", "水温很高", "水温过高", "水温高", "热失控", "鼓包", "温度过高", "高压系统",
+               "绝缘故障", "失控", "断轴", "半轴", "爆胎", "胎爆", "轮胎爆", "轮子歪", "轮胎掉",
+               "车轮脱落", "轮毂螺丝", "螺丝松", "事故", "车祸", "撞", "侧翻", "翻车", "刹不住",
+               "追尾", "危险", "安全隐患", "吓人", "害怕", "儿童锁", "安全带", "安全座椅", "跑偏",
+               "有点偏", "往左跑", "往右跑", "动力中断", "失去动力", "没动力", "一点劲都没有",
+               "突然断电", "急刹", "乱刹", "自行加速", "油门", "车道保持", "车门自己开", "被困",
+               "困在车里", "锁在车里", "被锁在", "孩子还在车上", "涉水", "积水里", "水到车门",
+               "往车里灌", "视线", "悬空", "沟里", "隧道", "铁路", "受伤", "晕", "应急车道",
+               "不敢驾驶", "不敢开", "不敢动", "请立即停车", "请勿驾驶", "安全停车", "尽快停车",
+               "请停车", "突然减速", "自己减速",
                # Classic defect words of recall and complaint practice: surging, stalling
                # while driving, exploding glass, broken suspension, leaking current or fuel.
                "窜车", "暴冲", "失速", "行驶中熄火", "行驶熄火", "自爆", "炸裂", "摆臂", "球头",
                "断裂", "漏电", "触电", "燃油泄漏", "汽油味", "油箱漏", "尾气倒灌", "一氧化碳",
-               "溜车", "溜坡", "侧滑", "aeb", "开始减速", "突然没劲", "就没劲了", "不敢再开",
-               "不敢再往前", "不敢往前开", "差点撞", "差点出事", "险些", "影响驾驶", "行车安全",
-               "辅助驾驶", "驾驶辅助", "自动驾驶", "智驾", "雾灯", "除雾", "孩子也在车", "孩子在车",
-               "孩子被锁", "brake", "braking", "airbag", "steering", "fire",
-               "accident", "lane keeping", "crash", "injured", "ditch", "railway crossing", "smoke",
-               "brakes", "airbags", "seat belt", "seatbelt", "on fire", "burning", "collision",
-               "blowout", "lost power", "loss of power", "lost control", "stop safely",
+               "溜车", "溜坡", "侧滑", "aeb", "开始减速", "突然没劲", "就没劲了", "没劲开不动",
+               "没劲 开不动", "不敢再开", "不敢再往前", "不敢往前开", "差点撞", "差点出事", "险些",
+               "影响驾驶", "行车安全", "辅助驾驶", "驾驶辅助", "自动驾驶", "智驾", "雾灯", "除雾",
+               "孩子也在车", "孩子在车", "孩子被锁", "brake", "braking", "airbag", "steering",
+               "fire", "accident", "lane keeping", "crash", "injured", "ditch", "railway crossing",
+               "smoke", "brakes", "airbags", "seat belt", "seatbelt", "on fire", "burning",
+               "collision", "blowout", "lost power", "loss of power", "lost control", "stop safely",
                "stop immediately", "tunnel", "stalled", "engine died", "brake failure",
-               "unintended acceleration", "sudden acceleration",
-               "rolled back", "skid", "fuel leak", "gas smell"),
+               "unintended acceleration", "sudden acceleration", "rolled back", "skid", "fuel leak",
+               "gas smell", "high-voltage", "high voltage",
+               "braked"),
     "media": ("曝光", "媒体", "记者", "微博", "抖音", "小红书", "懂车帝", "车质网", "汽车之家",
               "黑猫", "b站", "论坛", "热搜", "直播", "播放", "朋友圈", "微信群", "车友群",
               "社交平台", "新闻", "315晚会", "网上发", "发到网上", "电视台", "media",
@@ -141,10 +142,11 @@ FLAG_PHRASES: dict[str, tuple[str, ...]] = {
 # Phrases that contain a flag word without meaning it: 打不着火 is no fire, a
 # heated steering wheel is comfort, an "accident car" is a sales dispute.
 FLAG_FALSE_FRIENDS = ("打不着火", "着不了火", "打不着", "方向盘加热", "steering wheel heating",
-                      "转向灯", "事故车", "事故维修", "损害消费者权益", "碰撞测试", "请踩刹车")
+                      "转向灯", "事故车", "事故维修", "事故后", "损害消费者权益", "碰撞测试",
+                      "请踩刹车")
 
 OPT_OUT_REPLIES = frozenset({"td", "t", "n", "退订", "stop", "unsubscribe", "取消订阅"})
-OPT_OUT_PREFIXES = ("退订", "取消订阅", "unsubscribe", "stop ")
+OPT_OUT_PREFIXES = ("退订", "td", "取消订阅", "unsubscribe", "stop ")
 OPT_OUT_MAX_CHARS = 12  # "退订保养提醒" is a reply; a sentence that mentions 退订 is not
 
 # The 400 line's IVR menu (contract §3.1) and the web form's dropdown: hints only.

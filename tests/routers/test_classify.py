@@ -74,6 +74,7 @@ def test_flags():
         ["legal", "media", "regulator", "safety"]
     assert flags_for(ev("TD")) == ["opt_out"]
     assert flags_for(ev("退订保养提醒")) == ["opt_out"]
+    assert flags_for(ev("TD退订")) == ["opt_out"]
     assert classify(ev("退订保养提醒")).type == "inquiry"
     assert "opt_out" not in flags_for(ev("我要退订你们的营销短信，但车的保养提醒还要"))
 
@@ -134,7 +135,8 @@ def test_reasons_are_readable_and_confidence_is_a_probability():
     c = classify(ev("修了三次还是异响，你们到底能不能修好，给个说法"))
     assert c.type == "complaint" and c.method == "model"
     assert 0 < c.confidence <= 1
-    assert c.reasons and all(not r.startswith(("g:", "c:", "lex:")) for r in c.reasons)
+    assert c.reasons and all(not r.startswith(("g:", "c:", "lex:", "h:", "e:"))
+                             for r in c.reasons)
 
 
 def test_the_model_is_loaded_once():
@@ -146,6 +148,7 @@ def test_flag_words_in_english_are_whole_words_and_digits_glued_to_chinese_count
     assert flags_for(ev("I will go to the press and sue you")) == ["legal", "media"]
     assert flags_for(ev("已经打了12315，你们看着办")) == ["regulator"]
     assert flags_for(ev("ABS灯亮了")) == ["safety"]
+    assert flags_for(ev("the dashboard shows a high-voltage system fault")) == ["safety"]
 
 
 def test_the_learned_safety_flag_adds_to_the_rules_above_its_threshold():
@@ -163,3 +166,5 @@ def test_flag_false_friends():
     assert flags_for(ev("方向盘加热不热了")) == []
     assert flags_for(ev("左边的转向灯闪得很快")) == []
     assert flags_for(ev("这是事故车，你们当新车卖")) == []
+    # a past accident named in a parts dispute: the complaint is the parts, not safety
+    assert "safety" not in flags_for(ev("去年发生事故后在店里修的，换的是拆车件"))

@@ -1,0 +1,35 @@
+"""What the model sees of a message."""
+
+from datetime import UTC, datetime
+
+from hub.event import Context, Event
+from hub.routers.features import EDGE_CHARS, features, prepare
+
+
+def ev(text: str, **kw) -> Event:
+    return Event(event_id="e", channel="sms", source="sms", channel_message_id="m",
+                 received_at=datetime(2026, 11, 22, tzinfo=UTC), text=text, **kw)
+
+
+def test_traditional_text_is_read_as_simplified():
+    assert prepare(ev("車子拋錨了")) == "\n车子抛锚了"
+
+
+def test_concepts_are_named_where_they_stand():
+    f = features(ev("上周车子抛锚过一次，后来一直有点担心，现在想问一下保养多少钱"))
+    assert f["c:past"] == f["h:past"] == 1.0  # 上周 opens the message
+    assert f["e:question"] == 1.0  # it closes on a question
+    assert "e:past" not in f and "h:question" not in f
+    assert len("上周车子抛锚过一次，后来一直有点担心") > EDGE_CHARS
+
+
+def test_a_denied_complaint_is_named_but_its_words_do_not_count():
+    f = features(ev("不是投诉，就是想问保养多少钱"))
+    assert f["c:not_complaint"] == f["h:not_complaint"] == 1.0
+    assert "g:投诉" not in f
+
+
+def test_hints_and_channel_are_features():
+    f = features(ev("你好", context=Context(ivr_path=["1", "4"], topic_hint="Repair")))
+    assert f["ivr:4"] == f["topic:repair"] == f["channel:sms"] == f["bias"] == 1.0
+    assert "ivr:1" not in f  # only the last key pressed
