@@ -26,6 +26,8 @@ SAFETY_MODEL_FILE = Path(__file__).with_name("safety_model.json")
 
 
 class _Stored:
+    """Both kinds are JSON files read through their own `from_dict`."""
+
     @classmethod
     def from_json(cls, raw: bytes) -> Self:
         return cls.from_dict(orjson.loads(raw))
