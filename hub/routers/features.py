@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from itertools import combinations
 
 import zhconv
@@ -30,8 +31,12 @@ _SPACE = re.compile(r"\s+")
 
 def prepare(event: Event) -> str:
     """Subject and text, simplified Chinese, lower case."""
-    text = f"{event.subject or ''}\n{event.text}"
-    return zhconv.convert(text, "zh-hans").lower()
+    return _simplified(event.subject or "", event.text)
+
+
+@lru_cache(maxsize=256)  # classify and flags_for both read each message: convert it once
+def _simplified(subject: str, text: str) -> str:
+    return zhconv.convert(f"{subject}\n{text}", "zh-hans").lower()
 
 
 def _without(text: str, phrases: tuple[str, ...]) -> str:

@@ -108,12 +108,10 @@ class NetModel(_Stored):
         names = [n for n in features if n in self._index]
         return names, [self._index[n] for n in names], np.array([features[n] for n in names])
 
-    def _hidden(self, rows: list[int], values: np.ndarray) -> np.ndarray:
-        return values @ self.hidden[rows] + self.hidden_bias
-
     def probabilities(self, features: dict[str, float]) -> dict[str, float]:
         _, rows, values = self._active(features)
-        scores = np.maximum(self._hidden(rows, values), 0.0) @ self.out + self.out_bias
+        hidden = values @ self.hidden[rows] + self.hidden_bias
+        scores = np.maximum(hidden, 0.0) @ self.out + self.out_bias
         exps = np.exp(scores - scores.max())
         return dict(zip(self.classes, (exps / exps.sum()).tolist(), strict=True))
 
@@ -122,11 +120,12 @@ class NetModel(_Stored):
         first: each feature's value times its gradient through the units it switched on
         (exact for this message, since a rectified unit is linear where it is on)."""
         names, rows, values = self._active(features)
-        on = self._hidden(rows, values) > 0
+        block = self.hidden[rows]
+        on = values @ block + self.hidden_bias > 0
         i = self.classes.index(class_)
         towards = self.out[on, i] - (self.out[on].sum(axis=1) - self.out[on, i]) / (
             len(self.classes) - 1)
-        pushes = values * (self.hidden[rows][:, on] @ towards)
+        pushes = values * (block[:, on] @ towards)
         out = [(n, float(p)) for n, p in zip(names, pushes, strict=True) if p > 0]
         return sorted(out, key=lambda c: c[1], reverse=True)
 

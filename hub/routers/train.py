@@ -1,4 +1,4 @@
-"""``hub train``: fit the classifier's model on the corpus's dev part.
+"""``hub train``: fit the classifier's models on the corpus's dev part.
 
 Only the dev part: the held-out part stays unseen so `hub eval` can say how
 the model does on messages it never met. Rows with a deterministic vehicle
@@ -44,51 +44,33 @@ def fingerprint(samples: list[Sample]) -> str:
     return h.hexdigest()[:16]
 
 
-def _fit(samples: list[Sample], label, featurize=features_of) -> LinearModel:
-    import sklearn
+def _vectorize(rows: list[Sample], featurize=features_of, min_messages: int = 1):
+    """Feature names and the sparse matrix of `rows`, keeping features met in at
+    least `min_messages` of them."""
     from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
 
-    rows = training_rows(samples)
+    x = [featurize(s.event()) for s in rows]
+    seen = Counter(name for row in x for name in row)
     vectorizer = DictVectorizer()
-    x = vectorizer.fit_transform([featurize(s.event()) for s in rows])
-    clf = LogisticRegression(C=C, max_iter=5000).fit(x, [label(s) for s in rows])
-    coef, intercept, classes = clf.coef_, clf.intercept_, [str(c) for c in clf.classes_]
-    if len(classes) == 2:  # sklearn keeps one row for two classes: as a softmax, (0, w)
-        coef, intercept = [[0.0] * coef.shape[1], coef[0]], [0.0, intercept[0]]
-    weights = {}
-    for j, name in enumerate(vectorizer.get_feature_names_out()):
-        w = tuple(round(float(coef[i][j]), 5) for i in range(len(classes)))
-        if max(abs(v) for v in w) >= PRUNE_BELOW:
-            weights[str(name)] = w
-    return LinearModel(
-        classes=tuple(classes),
-        intercept=tuple(round(float(v), 5) for v in intercept),
-        weights=weights,
-        meta={"trained_on": fingerprint(samples), "rows": len(rows), "C": C,
-              "sklearn": sklearn.__version__})
+    matrix = vectorizer.fit_transform(
+        [{k: v for k, v in row.items() if seen[k] >= min_messages} for row in x])
+    return [str(n) for n in vectorizer.get_feature_names_out()], matrix
 
 
 def fit(samples: list[Sample]) -> NetModel:
     """The message type: complaint, inquiry, repair or rescue."""
     import sklearn
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.feature_extraction import DictVectorizer
     from sklearn.neural_network import MLPClassifier
 
     rows = training_rows(samples)
-    x = [features_of(s.event()) for s in rows]
-    seen = Counter(name for row in x for name in row)
-    vectorizer = DictVectorizer()
-    matrix = vectorizer.fit_transform(
-        [{k: v for k, v in row.items() if seen[k] >= MIN_MESSAGES} for row in x])
+    names, matrix = _vectorize(rows, min_messages=MIN_MESSAGES)
     net = MLPClassifier((HIDDEN_UNITS,), alpha=ALPHA, max_iter=300, random_state=SEED)
     with warnings.catch_warnings():  # adam stops at max_iter a hair short of its tolerance
         warnings.simplefilter("ignore", ConvergenceWarning)
         net.fit(matrix, [s.type for s in rows])
     return NetModel(
-        classes=tuple(str(c) for c in net.classes_),
-        features=tuple(str(n) for n in vectorizer.get_feature_names_out()),
+        classes=tuple(str(c) for c in net.classes_), features=tuple(names),
         hidden=net.coefs_[0].round(5), hidden_bias=net.intercepts_[0].round(5),
         out=net.coefs_[1].round(5), out_bias=net.intercepts_[1].round(5),
         meta={"trained_on": fingerprint(samples), "rows": len(rows),
@@ -97,6 +79,21 @@ def fit(samples: list[Sample]) -> NetModel:
 
 
 def fit_safety(samples: list[Sample]) -> LinearModel:
-    """Whether the labels flag safety: classes "other" and "safety"."""
-    return _fit(samples, lambda s: "safety" if "safety" in s.flags else "other",
-                lambda e: features_of(e, flag_text(e)))
+    """Whether the labels flag safety: classes "other" and "safety", read from the
+    text the flags read (false friends blanked)."""
+    import sklearn
+    from sklearn.linear_model import LogisticRegression
+
+    rows = training_rows(samples)
+    names, matrix = _vectorize(rows, lambda e: features_of(e, flag_text(e)))
+    labels = ["safety" if "safety" in s.flags else "other" for s in rows]
+    clf = LogisticRegression(C=C, max_iter=5000).fit(matrix, labels)
+    # sklearn keeps one row for two classes: as a softmax over ("other", "safety"), (0, w)
+    coef, intercept = clf.coef_[0], clf.intercept_[0]
+    rounded = {name: round(float(w), 5) for name, w in zip(names, coef, strict=True)}
+    weights = {name: (0.0, w) for name, w in rounded.items() if abs(w) >= PRUNE_BELOW}
+    return LinearModel(
+        classes=tuple(str(c) for c in clf.classes_), intercept=(0.0, round(float(intercept), 5)),
+        weights=weights,
+        meta={"trained_on": fingerprint(samples), "rows": len(rows), "C": C,
+              "sklearn": sklearn.__version__})
