@@ -73,12 +73,19 @@ class PartitionScanner:
         consumer = await self._ensure()
         tp = TopicPartition(topic, partition)
         consumer.assign([tp])
-        consumer.seek(tp, start)
-        out: list = []
-        while await consumer.position(tp) < end:
-            batch = await consumer.getmany(tp, timeout_ms=1000)
-            out += [r for r in batch.get(tp, []) if start <= r.offset < end]
-        return out
+        try:
+            consumer.seek(tp, start)
+            out: list = []
+            while await consumer.position(tp) < end:
+                batch = await consumer.getmany(tp, timeout_ms=1000)
+                out += [r for r in batch.get(tp, []) if start <= r.offset < end]
+            return out
+        finally:
+            # Left assigned, the consumer keeps long-polling the partition
+            # (fetch_max_wait_ms), and the broker answers the worker's next
+            # end-offset request on that connection only after the poll: every
+            # routed event then waited 500 ms (seen after a crash recovery).
+            consumer.unsubscribe()
 
     async def contains(self, topic: str, partition: int, start: int, ce_id: str) -> bool:
         end = await self.end_offset(topic, partition)

@@ -89,7 +89,10 @@ def test_sigkill_mid_stream_loses_nothing_and_routes_nothing_twice(private_broke
     assert not failures, failures
     second = Proc("worker", hub_env(bootstrap), logs_dir).start()
     try:
-        wait_for(bootstrap, ROUTED, [e.event_id for e in events], timeout=120)
+        try:
+            wait_for(bootstrap, ROUTED, [e.event_id for e in events], timeout=120)
+        except AssertionError as exc:  # the restarted worker's story says why
+            raise AssertionError(f"{exc}\n--- restarted worker:\n{second.log()[-3000:]}") from None
         time.sleep(3)  # anything routed twice would show up now
         counts = _routed_count(bootstrap)
         assert set(counts) == {e.event_id for e in events}
