@@ -49,16 +49,17 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "danger": (
         "侧翻", "翻了", "夹住", "冒火", "被偷", "被砸", "着火", "起火", "火星", "冒烟", "冒白烟",
         "自燃", "焦糊", "撞", "追尾", "事故", "车祸", "翻车", "气囊弹", "受伤", "晕", "涉水",
-        "水到车门", "被困", "害怕", "危险", "灭火", "on fire", "burning", "rolled over", "overturn",
-        "collision", "fire", "smoke", "crash", "accident", "injured",
+        "水到车门", "被困", "害怕", "危险", "灭火", "烧糊", "焦味", "差点", "吓死", "好险",
+        "on fire", "burning", "rolled over", "overturn", "collision", "fire", "smoke", "crash",
+        "accident", "injured", "dangerous", "unsafe", "terrifying", "scary",
     ),
     # Systems whose failure can hurt someone: what makes a fault a safety matter.
     "safety_system": (
         "刹车", "制动", "手刹", "方向盘", "转向", "助力", "气囊", "安全带", "轮胎", "车轮", "轮毂",
-        "大灯", "雾灯", "雨刮", "除雾", "油门", "加速踏板", "车门", "门锁", "儿童锁", "电池",
-        "高压", "电机", "变速箱", "挡", "悬挂", "底盘", "辅助驾驶", "自动驾驶", "巡航", "车道",
-        "座椅滑", "brake", "steering", "airbag", "seat belt", "tyre", "tire", "wheel", "headlight",
-        "wiper", "accelerat", "battery", "door",
+        "大灯", "雾灯", "雨刮", "雨刷", "近光", "远光", "车灯", "除雾", "油门", "加速踏板", "车门",
+        "门锁", "儿童锁", "电池", "高压", "电机", "变速箱", "挡", "悬挂", "底盘", "辅助驾驶",
+        "自动驾驶", "巡航", "车道", "座椅滑", "brake", "steering", "airbag", "seat belt", "tyre",
+        "tire", "wheel", "headlight", "wiper", "accelerat", "battery", "door",
     ),
     # The fault shows while the car is moving, not parked at home.
     "while_driving": (
@@ -77,7 +78,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "能正常行驶", "正常行驶", "still drivable", "can still drive",
     ),
     "past": (
-        "出现过", "已拖回", "拖回店", "已经拖到",
+        "出现过", "已拖回", "拖回店", "已经拖到", "拖回来了", "拖回去了", "拖走了", "拖到店里了",
         "上周", "上个礼拜", "上礼拜", "上次", "之前", "昨天", "上个月", "那次", "去年", "以前",
         "曾经", "当时", "发生过", "过一次", "last week", "last time", "yesterday", "last month",
     ),

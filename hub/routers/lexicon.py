@@ -64,7 +64,8 @@ TYPE_PHRASES: dict[str, dict[str, float]] = {
 RESCUE_SETTLED = ("已经在店里", "拖回店里", "拖到店里了", "已拖回", "已经拖回", "已经拖到",
                   "过一次", "出现过", "事故后", "理赔", "赔偿", "拖车钩", "差点", "还能开",
                   "不用派", "不用来", "已经好了", "救援电话", "救援是免费", "救援怎么收费",
-                  "救援收费", "救援覆盖", "不需要了", "自己好了", "上次救援")
+                  "救援收费", "救援覆盖", "不需要了", "自己好了", "上次救援", "拖走了",
+                  "拖回来了", "拖回去了")
 RESCUE_PAST = ("上周", "上个礼拜", "上次", "之前", "昨天", "上个月", "去年", "last week",
                "last time", "yesterday")
 RESCUE_NOW = ("现在", "正在", "还在", "刚才", "刚刚", "目前", "困", "急", "马上", "派",
@@ -124,26 +125,47 @@ FLAG_PHRASES: dict[str, tuple[str, ...]] = {
                "stop immediately", "tunnel", "stalled", "engine died", "brake failure",
                "unintended acceleration", "sudden acceleration", "rolled back", "skid", "fuel leak",
                "gas smell", "high-voltage", "high voltage",
-               "braked"),
+               "braked",
+               # GUIDE.md's safety list gone through item by item for the wordings
+               # no round had used yet: steering gone heavy, driver assistance
+               # braking or steering by itself, limp mode, not seeing the road,
+               # a wheel working loose, a burning smell, glass bursting, a near miss.
+               "方向很重", "方向变重", "方向变得很重", "方向沉", "方向发飘", "方向打不动",
+               "方向失灵", "转向助力", "助力没了", "失去助力", "安全气囊", "预紧器", "isofix",
+               "自动刹车", "自动紧急制动", "车道居中", "幽灵刹车", "误刹", "跛行", "限功率",
+               "功率受限", "动力受限", "乌龟灯", "看不清", "看不见路", "看不到路", "玻璃起雾",
+               "前挡起雾", "轮子在晃", "轮子晃", "车轮晃", "轮子掉", "轮胎鼓包", "烧糊", "糊味",
+               "焦味", "火苗", "明火", "发生刮擦", "刮擦事故", "流血", "停车检查", "差点碰",
+               "差一点撞", "差点刮", "吓死", "好险", "电池冒烟", "自己碎", "突然碎", "掉到零",
+               "掉到0", "夹手", "夹到手", "小孩在车", "宝宝在车", "老人在车", "child lock",
+               "srs", "phantom braking", "lane centering", "lane centring", "adaptive cruise",
+               "autopilot", "limp mode", "reduced power", "power reduced", "can't see",
+               "couldn't see", "visibility", "fogged up", "demist", "lights went out",
+               "lights failed", "cut out", "melted", "bleeding", "trapped", "hurt",
+               "stop the vehicle", "crashed", "collided", "rear-ended", "rear ended",
+               "dangerous", "unsafe", "terrifying", "near miss", "nearly hit", "almost hit",
+               "shatter", "shattered", "spontaneously", "baby"),
     "media": ("曝光", "媒体", "记者", "微博", "抖音", "小红书", "懂车帝", "车质网", "汽车之家",
               "黑猫", "b站", "论坛", "热搜", "直播", "播放", "朋友圈", "微信群", "车友群",
               "社交平台", "新闻", "315晚会", "网上发", "发到网上", "电视台", "media",
-              "journalist", "press", "weibo", "go public"),
+              "journalist", "press", "weibo", "go public", "发视频", "快手", "头条", "自媒体",
+              "视频号", "曝光台", "social media", "tiktok", "douyin", "youtube"),
     "legal": ("律师", "起诉", "法院", "法庭", "诉讼", "打官司", "法律途径", "法律手段", "法律程序",
               "法律责任", "司法", "仲裁", "传票", "公安", "报案", "lawyer", "legal counsel",
               "legal action", "attorney", "solicitor",
-              "sue", "court"),
+              "sue", "court", "诉诸法律", "依法维权", "走法律", "法律维权", "法律顾问", "法务"),
     "regulator": ("12315", "12345", "消协", "消委会", "消费者委员会", "消费者协会",
                   "消费者权益保护", "消保委", "市场监管", "市场监督", "监督管理局", "工商局",
                   "质监", "缺陷产品", "交通运输局", "交通管理部门", "市长热线", "信访",
-                  "consumer association", "consumer protection", "regulator"),
+                  "consumer association", "consumer protection", "regulator", "12365",
+                  "工信部", "质量监督", "政府部门"),
 }
 
 # Phrases that contain a flag word without meaning it: 打不着火 is no fire, a
 # heated steering wheel is comfort, an "accident car" is a sales dispute.
 FLAG_FALSE_FRIENDS = ("打不着火", "着不了火", "打不着", "方向盘加热", "steering wheel heating",
                       "转向灯", "事故车", "事故维修", "事故后", "损害消费者权益", "碰撞测试",
-                      "请踩刹车")
+                      "请踩刹车", "碰撞后", "看到新闻", "新闻说", "新闻上说")
 
 OPT_OUT_REPLIES = frozenset({"td", "t", "n", "退订", "stop", "unsubscribe", "取消订阅"})
 OPT_OUT_PREFIXES = ("退订", "td", "取消订阅", "unsubscribe", "stop ")

@@ -168,3 +168,22 @@ def test_flag_false_friends():
     assert flags_for(ev("这是事故车，你们当新车卖")) == []
     # a past accident named in a parts dispute: the complaint is the parts, not safety
     assert "safety" not in flags_for(ev("去年发生事故后在店里修的，换的是拆车件"))
+    assert "safety" not in flags_for(ev("车辆碰撞后送修，配件等了57天还没到"))
+    # reading the news is not going to the media
+    assert flags_for(ev("看到新闻说你们召回了一批车，我的在不在范围内")) == []
+
+
+def test_safety_wordings_from_each_item_of_the_guide():
+    """GUIDE.md's safety list, a wording per item the first rounds never used."""
+    for text in ("下雨天雨刷突然不动了，看不清路", "方向变得很重，低速打不动",
+                 "行驶中提示电机过热，功率受限", "my car went into limp mode on the ring road",
+                 "充电口有股塑料烧糊的味道", "刚换完胎开了十公里轮子在晃",
+                 "车窗玻璃突然自己碎了", "续航显示还有四十公里，一下子掉到零",
+                 "the headlights cut out twice on an unlit road", "差点碰到后面的柱子",
+                 "we were rear-ended at a junction", "lane centering keeps drifting left"):
+        assert "safety" in flags_for(ev(text)), text
+
+
+def test_legal_words_and_what_is_not_legal():
+    assert flags_for(ev("否则将诉诸法律")) == ["legal"]
+    assert flags_for(ev("我们会依法维权")) == ["legal"]
