@@ -9,7 +9,9 @@ is converted first) and English."""
 from __future__ import annotations
 
 # "高速" is a motorway and also high speed: a fault at speed is no stranded car.
-FALSE_FRIENDS = ("高速行驶", "高速时", "高速风噪", "高速的时候", "开高速")
+# "不急" says the opposite of the "急" inside it.
+FALSE_FRIENDS = ("高速行驶", "高速时", "高速风噪", "高速的时候", "开高速", "不急", "不着急",
+                 "不紧急", "not urgent", "no rush")
 
 # "不是投诉" names a complaint to deny it: the words must not count for one.
 NOT_COMPLAINT = ("不是投诉", "不投诉", "不是要投诉", "没有投诉", "不算投诉", "not a complaint")
