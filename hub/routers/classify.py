@@ -112,7 +112,7 @@ def rescue_vocabulary(text: str) -> list[str]:
 def _describe(feature: str) -> str:
     kind, _, name = feature.partition(":")
     return {"c": f"concept {name.replace('+', ' + ')}", "g": f"words “{name}”",
-            "h": f"concept {name} in the opening words",
+            "w": f"word “{name}”", "h": f"concept {name} in the opening words",
             "e": f"concept {name} in the closing words",
             "lex": f"{name} vocabulary", "ivr": f"hint: IVR key {name}",
             "topic": f"hint: form topic {name}", "channel": f"channel {name}"}.get(

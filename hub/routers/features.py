@@ -2,8 +2,9 @@
 
 Concepts (hub.routers.concepts) and pairs of them carry what generalizes
 ("the car cannot move" and "on a road"); character uni- and bigrams of the
-simplified text carry the rest; hints (IVR key, web dropdown, channel) are
-features like any other, so the model learns how little they are worth."""
+simplified text, and English words, carry the rest; hints (IVR key, web
+dropdown, channel) are features like any other, so the model learns how little
+they are worth."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ GRAM_WEIGHT = 3.0
 EDGE_CHARS = 15
 _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
+# English reads by words, not letter pairs: by 5-fold CV on dev the English
+# messages gained about 5 points with them (the Chinese ones moved within noise).
+_WORDS = re.compile(r"[a-z]{3,}")
 
 
 def prepare(event: Event) -> str:
@@ -79,6 +83,9 @@ def features(event: Event, text: str | None = None) -> dict[str, float]:
     if grams:
         weight = GRAM_WEIGHT / math.sqrt(len(grams))  # a letter and an SMS weigh alike
         out.update((f"g:{g}", weight) for g in grams)
+    words = set(_WORDS.findall(text))
+    if words:
+        out.update((f"w:{w}", GRAM_WEIGHT / math.sqrt(len(words))) for w in words)
     out.update((f"c:{c}", 1.0) for c in found)
     out.update((f"c:{a}+{b}", 1.0) for a, b in combinations(found, 2))
     for type_, phrases in TYPE_PHRASES.items():

@@ -33,3 +33,11 @@ def test_hints_and_channel_are_features():
     f = features(ev("你好", context=Context(ivr_path=["1", "4"], topic_hint="Repair")))
     assert f["ivr:4"] == f["topic:repair"] == f["channel:sms"] == f["bias"] == 1.0
     assert "ivr:1" not in f  # only the last key pressed
+
+
+def test_english_is_read_by_words_as_well():
+    f = features(ev("My car will not START, please send a tow truck"))
+    assert {"w:start", "w:tow", "w:truck", "w:please"} <= set(f)
+    assert "w:my" not in f  # under three letters: no word of its own
+    assert f["w:tow"] == f["w:truck"]
+    assert not any(k.startswith("w:") for k in features(ev("车子抛锚了 需要拖车")))
