@@ -31,6 +31,15 @@ _SPACE = re.compile(r"\s+")
 # English reads by words, not letter pairs: by 5-fold CV on dev the English
 # messages gained about 5 points with them (the Chinese ones moved within noise).
 _WORDS = re.compile(r"[a-z]{3,}")
+# ASR transcripts put a space wherever the recogniser paused ("车 还 能开"):
+# between two CJK characters it means nothing, and kept it hides the phrases
+# concepts and flags look for ("还能开"). The letter pairs keep the spaces.
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])[ \t\u3000]+(?=[\u3400-\u9fff])")
+
+
+def joined(text: str) -> str:
+    """The text with the pauses between CJK characters taken out."""
+    return _CJK_GAP.sub("", text)
 
 
 def prepare(event: Event) -> str:
@@ -60,7 +69,7 @@ _CONCEPT_PATTERNS = {name: re.compile("|".join(map(re.escape, phrases)))
 
 
 def concepts_in(text: str) -> list[str]:
-    text = _without(text, FALSE_FRIENDS)
+    text = _without(joined(text), FALSE_FRIENDS)
     return [name for name, pattern in _CONCEPT_PATTERNS.items() if pattern.search(text)]
 
 
@@ -88,8 +97,9 @@ def features(event: Event, text: str | None = None) -> dict[str, float]:
         out.update((f"w:{w}", GRAM_WEIGHT / math.sqrt(len(words))) for w in words)
     out.update((f"c:{c}", 1.0) for c in found)
     out.update((f"c:{a}+{b}", 1.0) for a, b in combinations(found, 2))
+    spoken = joined(text)
     for type_, phrases in TYPE_PHRASES.items():
-        score = sum(w for p, w in phrases.items() if p in text)
+        score = sum(w for p, w in phrases.items() if p in spoken)
         if score:
             out[f"lex:{type_}"] = min(score, 9.0) / 3
     if repairs_mentioned(text) >= 3:

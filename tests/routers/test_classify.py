@@ -184,6 +184,10 @@ def test_safety_wordings_from_each_item_of_the_guide():
         assert "safety" in flags_for(ev(text)), text
 
 
+def test_flag_phrases_are_found_across_asr_pauses():
+    assert flags_for(ev("开车 的 时候 座椅 突然 往后 一滑 吓 我 一跳")) == ["safety"]
+
+
 def test_legal_words_and_what_is_not_legal():
     assert flags_for(ev("否则将诉诸法律")) == ["legal"]
     assert flags_for(ev("我们会依法维权")) == ["legal"]

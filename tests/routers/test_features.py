@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from hub.event import Context, Event
-from hub.routers.features import EDGE_CHARS, features, prepare
+from hub.routers.features import EDGE_CHARS, features, joined, prepare
 
 
 def ev(text: str, **kw) -> Event:
@@ -41,3 +41,10 @@ def test_english_is_read_by_words_as_well():
     assert "w:my" not in f  # under three letters: no word of its own
     assert f["w:tow"] == f["w:truck"]
     assert not any(k.startswith("w:") for k in features(ev("车子抛锚了 需要拖车")))
+
+
+def test_asr_pauses_between_chinese_words_do_not_hide_concepts():
+    spoken = features(ev("人 都 没事 车 还 能开 想问 保险 怎么 弄"))
+    assert spoken["c:settled"] == 1.0  # 还能开, spoken with a pause
+    assert "g:还能" not in spoken  # the letter pairs still follow the transcript
+    assert joined("车 还 能开 ok then") == "车还能开 ok then"
