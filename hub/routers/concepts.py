@@ -76,8 +76,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     # The car is no longer stranded: at the dealer, at home, fixed, help called off.
     "settled": (
         "已经在店", "在店里了", "停在店", "到店了", "在家里", "已修复", "修复了", "已经好了",
-        "自己好了", "不需要了", "不用派", "不用来", "已拖回", "拖回店", "拖到店", "还能开",
-        "能正常行驶", "正常行驶", "still drivable", "can still drive",
+        "自己好了", "不需要了", "不用派", "不用再派", "拖车到了", "救援到了", "不用来", "已拖回",
+        "拖回店", "拖到店", "还能开", "能正常行驶", "正常行驶", "still drivable", "can still drive",
     ),
     "past": (
         "出现过", "已拖回", "拖回店", "已经拖到", "拖回来了", "拖回去了", "拖走了", "拖到店里了",
