@@ -146,6 +146,7 @@ def test_the_model_is_loaded_once():
 def test_flag_words_in_english_are_whole_words_and_digits_glued_to_chinese_count():
     assert flags_for(ev("My car broke down on the expressway, there is an issue")) == []
     assert flags_for(ev("I will go to the press and sue you")) == ["legal", "media"]
+    assert flags_for(ev("a reporter from a TV programme asked us about it")) == ["media"]
     assert flags_for(ev("已经打了12315，你们看着办")) == ["regulator"]
     assert flags_for(ev("ABS灯亮了")) == ["safety"]
     assert flags_for(ev("the dashboard shows a high-voltage system fault")) == ["safety"]
