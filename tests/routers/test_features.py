@@ -48,3 +48,9 @@ def test_asr_pauses_between_chinese_words_do_not_hide_concepts():
     assert spoken["c:settled"] == 1.0  # 还能开, spoken with a pause
     assert "g:还能" not in spoken  # the letter pairs still follow the transcript
     assert joined("车 还 能开 ok then") == "车还能开 ok then"
+
+
+def test_a_pit_or_a_dent_is_no_rip_off():
+    assert "c:dissatisfied" not in features(ev("车门上有个小凹坑，能做无痕修复吗"))
+    assert "lex:complaint" not in features(ev("过坑的时候底盘有异响"))
+    assert features(ev("同样的配置贵了八千，我觉得被坑了"))["c:dissatisfied"] == 1.0
