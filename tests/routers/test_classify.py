@@ -182,7 +182,8 @@ def test_safety_wordings_from_each_item_of_the_guide():
                  "车窗玻璃突然自己碎了", "续航显示还有四十公里，一下子掉到零",
                  "the headlights cut out twice on an unlit road", "差点碰到后面的柱子",
                  "we were rear-ended at a junction", "lane centering keeps drifting left",
-                 "车卡在洗车机里了，车门打不开，人在里面", "the dash says Service Restraint System"):
+                 "车卡在洗车机里了，车门打不开，人在里面",
+                 "the dash says Service Restraint System"):
         assert "safety" in flags_for(ev(text)), text
 
 
