@@ -12,16 +12,13 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hub.evaluation import load  # noqa: E402
-from hub.routers.classify import classify, flags_for  # noqa: E402
+from hub.evaluation import evaluate, load  # noqa: E402
+from hub.event import TYPES  # noqa: E402
 from hub.routers.train import fit, fit_safety, training_rows  # noqa: E402
-
-TYPES = ("complaint", "inquiry", "repair", "rescue")
 
 
 def main() -> None:
@@ -36,25 +33,18 @@ def main() -> None:
     for seed in args.seeds:
         shuffled = rows[:]
         random.Random(seed).shuffle(shuffled)
-        confusion: Counter[tuple[str, str]] = Counter()
-        safety: Counter[tuple[bool, bool]] = Counter()  # (labelled, flagged)
+        fitted_for = {}  # each sample is judged by the models of the fold it was left out of
         for k in range(args.folds):
             train = [s for i, s in enumerate(shuffled) if i % args.folds != k]
-            model, safety_model = fit(train), fit_safety(train)
-            for s in shuffled[k::args.folds]:
-                event = s.event()
-                confusion[s.type, classify(event, model=model).type] += 1
-                safety["safety" in s.flags,
-                       "safety" in flags_for(event, safety_model=safety_model)] += 1
-        right = sum(n for (a, b), n in confusion.items() if a == b)
-        rescue = sum(confusion["rescue", b] for b in TYPES)
-        hit = safety[True, True]
-        print(f"seed {seed}: {args.folds}-fold type accuracy {right / len(rows):.1%} "
-              f"(n={len(rows)}), rescue recall {confusion['rescue', 'rescue'] / rescue:.1%}, "
-              f"safety flag recall {hit / (hit + safety[True, False]):.1%} "
-              f"precision {hit / (hit + safety[False, True]):.1%}")
+            fitted = fit(train), fit_safety(train)
+            fitted_for.update((id(s), fitted) for s in shuffled[k::args.folds])
+        r = evaluate(shuffled, lambda s, table=fitted_for: table[id(s)])
+        print(f"seed {seed}: {args.folds}-fold type accuracy {r.accuracy:.1%} "
+              f"(n={r.n}), rescue recall {r.per_type['rescue'][1]:.1%}, "
+              f"safety flag recall {r.flag_recall['safety'][0]:.1%} "
+              f"precision {r.flag_precision['safety']:.1%}")
         for a in TYPES:
-            print(f"  {a:<10}" + "".join(f"{confusion[a, b]:>6}" for b in TYPES))
+            print(f"  {a:<10}" + "".join(f"{r.confusion.get((a, b), 0):>6}" for b in TYPES))
 
 
 if __name__ == "__main__":

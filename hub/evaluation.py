@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ import orjson
 
 from hub.event import TYPES, Context, Event, Telematics
 from hub.routers.classify import classify, flags_for
+from hub.routers.model import Model
 
 FLAGS = ("safety", "media", "legal", "regulator", "opt_out")
 
@@ -72,7 +74,10 @@ class Report:
     category: tuple[float, int] = (0.0, 0)  # accuracy over the rows with a category label
 
 
-def evaluate(samples: list[Sample]) -> Report:
+def evaluate(samples: list[Sample],
+             models: Callable[[Sample], tuple[Model, Model]] | None = None) -> Report:
+    """`models` gives the (type, safety) models to judge each sample with, for
+    cross-validation; by default the shipped ones."""
     confusion: Counter[tuple[str, str]] = Counter()
     flag_hits: Counter[str] = Counter()
     flag_total: Counter[str] = Counter()
@@ -81,7 +86,8 @@ def evaluate(samples: list[Sample]) -> Report:
     categories = [0, 0]
     for s in samples:
         event = s.event()
-        decided = classify(event)
+        model, safety_model = models(s) if models else (None, None)
+        decided = classify(event, model=model)
         predicted = decided.type
         confusion[(s.type, predicted)] += 1
         if s.category:
@@ -89,7 +95,7 @@ def evaluate(samples: list[Sample]) -> Report:
             categories[1] += 1
         if predicted != s.type:
             errors.append((s, predicted))
-        got = set(flags_for(event))
+        got = set(flags_for(event, safety_model=safety_model))
         flag_given.update(got)
         for f in s.flags:
             flag_total[f] += 1

@@ -48,3 +48,24 @@ def test_category_accuracy_counts_only_labelled_rows():
     r = evaluate(rows)
     assert r.category == (0.5, 2)
     assert "category accuracy: 50% (n=2 labelled)" in render("x", r)
+
+
+def test_each_sample_can_be_judged_by_models_of_its_own():
+    """Cross-validation (bench/classify_cv.py) passes the models of each fold."""
+    from hub.routers.model import LinearModel
+
+    types = ("complaint", "inquiry", "repair", "rescue")
+    always_repair = LinearModel(types, (0.0, 0.0, 9.0, 0.0), {}, {})
+    never_safety = LinearModel(("other", "safety"), (0.0, -9.0), {}, {})
+    rows = [Sample("sms", "随便说点什么", "repair", ["safety"]),
+            Sample("sms", "再随便说点", "inquiry", [])]
+    asked = []
+
+    def models(s: Sample):
+        asked.append(s.text)
+        return always_repair, never_safety
+
+    r = evaluate(rows, models)
+    assert asked == [s.text for s in rows]
+    assert r.confusion == {("repair", "repair"): 1, ("inquiry", "repair"): 1}
+    assert r.flag_recall["safety"] == (0.0, 1)

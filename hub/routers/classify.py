@@ -102,7 +102,8 @@ def rescue_vocabulary(text: str) -> list[str]:
     """Rescue words about the present ("拖车", "抛锚", "stranded"), enough to lower
     the bar for rescue: none for a settled breakdown, nor, unless a word of the
     present (现在, 正在, 派, now) is there, for one told in the past or asked about
-    ("道路救援免费吗", "事故车怎么走保险")."""
+    ("道路救援免费吗", "事故车怎么走保险"). Read across ASR pauses."""
+    text = joined(text)
     hits = [p for p in TYPE_PHRASES["rescue"] if p in text]
     if sum(TYPE_PHRASES["rescue"][h] for h in hits) < 2:
         return []
@@ -167,7 +168,7 @@ def classify(event: Event, model: Model | None = None) -> Classification:
     probs = model.probabilities(feats)
     primary = max(probs, key=probs.__getitem__)
     reasons = []
-    rescue_words = rescue_vocabulary(joined(text))
+    rescue_words = rescue_vocabulary(text)
     if primary != "rescue" and probs["rescue"] >= RESCUE_THRESHOLD:
         reasons.append(f"rescue first: P(rescue) {probs['rescue']:.2f} ≥ {RESCUE_THRESHOLD}")
         primary = "rescue"
