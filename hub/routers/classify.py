@@ -23,6 +23,7 @@ from hub.routers.lexicon import (
     OPT_OUT_MAX_CHARS,
     OPT_OUT_PREFIXES,
     OPT_OUT_REPLIES,
+    RESCUE_FIRE,
     RESCUE_NOW,
     RESCUE_PAST,
     RESCUE_SETTLED,
@@ -102,7 +103,8 @@ def rescue_vocabulary(text: str) -> list[str]:
     """Rescue words about the present ("拖车", "抛锚", "stranded"), enough to lower
     the bar for rescue: none for a settled breakdown, nor, unless a word of the
     present (现在, 正在, 派, now) is there, for one told in the past or asked about
-    ("道路救援免费吗", "事故车怎么走保险"). Read across ASR pauses."""
+    ("道路救援免费吗", "事故车怎么走保险"); fire asked about counts unless told in
+    the past. Read across ASR pauses."""
     text = joined(text)
     hits = [p for p in TYPE_PHRASES["rescue"] if p in text]
     if sum(TYPE_PHRASES["rescue"][h] for h in hits) < 2:
@@ -110,6 +112,8 @@ def rescue_vocabulary(text: str) -> list[str]:
     if any(p in text for p in RESCUE_SETTLED):
         return []
     if any(p in text for p in RESCUE_NOW):
+        return hits
+    if any(p in text for p in RESCUE_FIRE) and not any(p in text for p in RESCUE_PAST):
         return hits
     return [] if any(p in text for p in _TOLD_OR_ASKED) else hits
 

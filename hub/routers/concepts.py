@@ -11,7 +11,13 @@ from __future__ import annotations
 # "高速" is a motorway and also high speed: a fault at speed is no stranded car.
 # "不急" says the opposite of the "急" inside it.
 FALSE_FRIENDS = ("高速行驶", "高速时", "高速风噪", "高速的时候", "开高速", "不急", "不着急",
-                 "不紧急", "not urgent", "no rush")
+                 "不紧急", "not urgent", "no rush",
+                 # 漏 as missing something, not a leak
+                 "漏掉", "遗漏", "漏看", "自己漏了",
+                 # an insurance claim, not a demand for compensation (赔)
+                 "理赔",
+                 # the polite "your company", not "expensive"
+                 "贵司", "贵公司", "贵方", "贵店", "贵单位")
 
 # "不是投诉" names a complaint to deny it: the words must not count for one.
 NOT_COMPLAINT = ("不是投诉", "不投诉", "不是要投诉", "没有投诉", "不算投诉", "not a complaint")
@@ -52,8 +58,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "侧翻", "翻了", "夹住", "冒火", "被偷", "被砸", "着火", "起火", "火星", "冒烟", "冒白烟",
         "自燃", "焦糊", "撞", "追尾", "事故", "车祸", "翻车", "气囊弹", "受伤", "晕", "涉水",
         "水到车门", "被困", "害怕", "危险", "灭火", "烧糊", "焦味", "差点", "吓死", "好险",
-        "on fire", "burning", "rolled over", "overturn", "collision", "fire", "smoke", "crash",
-        "accident", "injured", "dangerous", "unsafe", "terrifying", "scary",
+        "烧着", "烧起来", "on fire", "burning", "rolled over", "overturn", "collision", "fire",
+        "smoke", "crash", "accident", "injured", "dangerous", "unsafe", "terrifying", "scary",
     ),
     # Systems whose failure can hurt someone: what makes a fault a safety matter.
     "safety_system": (
@@ -165,6 +171,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "建议", "反馈", "提个", "仔细", "及时", "点赞", "好评", "给力", "辛苦了", "great job",
         "well done", "appreciate", "谢谢", "感谢", "收到", "好的", "很满意", "非常满意", "挺满意",
         "表扬", "点个赞", "五星", "很专业", "非常专业", "服务很好", "态度很好", "很热情", "很耐心",
+        "态度非常好", "态度特别好", "态度好", "态度不错", "态度挺好", "耐心帮", "非常耐心",
         "已经解决", "不需要", "很及时", "哈哈", "ok", "thanks", "thank you",
     ),
     "not_complaint": (

@@ -52,10 +52,22 @@ def _simplified(subject: str, text: str) -> str:
     return zhconv.convert(f"{subject}\n{text}", "zh-hans").lower()
 
 
+@lru_cache(maxsize=8)
+def _spoken_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """The phrases as they may come out of ASR too, paused between CJK characters:
+    "事故 车" is the same false friend as "事故车"."""
+    def spoken(phrase: str) -> str:
+        parts = [re.escape(phrase[0])]
+        for before, char in zip(phrase, phrase[1:], strict=False):
+            cjk = "\u3400" <= before <= "\u9fff" and "\u3400" <= char <= "\u9fff"
+            parts.append(("[ \t\u3000]*" if cjk else "") + re.escape(char))
+        return "".join(parts)
+    # Longest first, so "打不着火" is blanked whole rather than as "打不着" and a stray 火.
+    return re.compile("|".join(spoken(p) for p in sorted(phrases, key=len, reverse=True)))
+
+
 def _without(text: str, phrases: tuple[str, ...]) -> str:
-    for phrase in phrases:
-        text = text.replace(phrase, "§")
-    return text
+    return _spoken_pattern(phrases).sub("§", text)
 
 
 def flag_text(event: Event) -> str:

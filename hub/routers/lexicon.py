@@ -16,7 +16,7 @@ TYPE_PHRASES: dict[str, dict[str, float]] = {
         "完全没电": 2, "打不开车门": 1.5, "还在开": 1, "stuck": 2.5, "car died": 2.5,
         "send help": 2.5, "dead battery": 2, "换备胎": 2.5, "帮我换胎": 2.5,
         "breakdown": 3, "broke down": 3, "tow": 3, "stranded": 3, "won't start": 2.5,
-        "accident": 2, "roadside": 2, "rescue": 3, "on fire": 3,
+        "accident": 2, "roadside": 2, "rescue": 3, "on fire": 3, "烧着": 3, "烧起来": 3,
     },
     "complaint": {
         "投诉": 3, "不满": 2, "太差": 2, "很差": 1.5, "差劲": 2, "态度": 1, "欺骗": 2.5,
@@ -72,6 +72,9 @@ RESCUE_PAST = ("上周", "上个礼拜", "上次", "之前", "昨天", "上个�
                "last time", "yesterday")
 RESCUE_NOW = ("现在", "正在", "还在", "刚才", "刚刚", "目前", "困", "急", "马上", "派",
               "now", "stranded", "need")
+# Fire is about the present even when hedged or asked ("好像哪里烧着了",
+# "is that smoke?"): only a breakdown told in the past or settled is not.
+RESCUE_FIRE = ("着火", "烧着", "烧起来", "起火", "冒烟", "自燃", "冒火", "on fire", "smoke")
 
 # Category vocabulary (tests/data/corpus/GUIDE.md); hub.routers.category decides the order.
 CATEGORY_PHRASES: dict[str, tuple[str, ...]] = {
@@ -152,7 +155,10 @@ FLAG_PHRASES: dict[str, tuple[str, ...]] = {
                "lane assist", "lane-keeping", "went dark", "went black", "动力电池故障",
                "电池包故障", "高压电池", "爆炸", "一声巨响", "砰的一声", "loud bang",
                "explosion", "exploded", "人在里面", "人在车里", "人还在车里", "人还在里面",
-               "困在里面", "restraint"),
+               "困在里面", "restraint",
+               # GUIDE.md: an engine dying or surging while driving, told now or before
+               "自己熄火", "路上熄火", "高速上熄火", "高速熄火", "涉水熄火", "熄火过", "就熄火",
+               "误加速", "突然加速", "自己加速", "烧着", "烧起来"),
     "media": ("曝光", "媒体", "记者", "微博", "抖音", "小红书", "懂车帝", "车质网", "汽车之家",
               "黑猫", "b站", "论坛", "热搜", "直播", "播放", "朋友圈", "微信群", "车友群",
               "社交平台", "上新闻", "新闻热线", "新闻媒体", "找新闻", "315晚会", "网上发",
@@ -176,7 +182,7 @@ FLAG_PHRASES: dict[str, tuple[str, ...]] = {
 # heated steering wheel is comfort, an "accident car" is a sales dispute.
 FLAG_FALSE_FRIENDS = ("打不着火", "着不了火", "打不着", "方向盘加热", "steering wheel heating",
                       "转向灯", "事故车", "事故维修", "事故后", "损害消费者权益", "碰撞测试",
-                      "请踩刹车", "碰撞后")
+                      "请踩刹车", "碰撞后", "偏高", "偏低")
 
 OPT_OUT_REPLIES = frozenset({"td", "t", "n", "退订", "stop", "unsubscribe", "取消订阅"})
 OPT_OUT_PREFIXES = ("退订", "td", "取消订阅", "unsubscribe", "stop ")

@@ -124,6 +124,13 @@ def test_a_word_of_the_present_makes_a_question_a_rescue():
     assert classify(ev("现在在高速上抛锚了 你们能派拖车吗"), model=biased(0.3)).type == "rescue"
 
 
+def test_fire_asked_about_is_still_a_rescue_unless_told_in_the_past():
+    # "好像哪里烧着了": hedged, with 哪里, yet fire is never a question for later
+    assert rescue_vocabulary(prepare(ev("车 里 有 烟 味 好像 哪里 烧 着 了"))) == ["烧着"]
+    assert classify(ev("车 里 有 烟 味 好像 哪里 烧 着 了"), model=biased(0.3)).type == "rescue"
+    assert rescue_vocabulary(prepare(ev("上次车冒烟是什么原因"))) == []
+
+
 def test_traditional_and_english_and_asr_text():
     assert classify(ev("車子在隧道裡熄火了，動不了，請派拖車")).type == "rescue"
     assert classify(ev("The dealer lied about the price, I want a refund")).type == "complaint"
@@ -187,8 +194,17 @@ def test_safety_wordings_from_each_item_of_the_guide():
         assert "safety" in flags_for(ev(text)), text
 
 
+def test_stalls_while_driving_are_safety_a_warm_gauge_is_not():
+    """GUIDE.md's round-20 rules on stalling and overheating."""
+    for text in ("等 红灯 的 时候 会 自己 熄火", "之前在高速上熄火过一次", "自适应巡航突然加速"):
+        assert "safety" in flags_for(ev(text)), text
+    assert flags_for(ev("水温 有点 偏 高 还 没 报警 想 约 个 时间 检查")) == []
+
+
 def test_flag_phrases_are_found_across_asr_pauses():
     assert flags_for(ev("开车 的 时候 座椅 突然 往后 一滑 吓 我 一跳")) == ["safety"]
+    # and so are their false friends: a car sold after an accident is no accident now
+    assert flags_for(ev("你们 卖 的 是 不是 事故 车 我 要 退车")) == []
 
 
 def test_legal_words_and_what_is_not_legal():

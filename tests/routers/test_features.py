@@ -27,6 +27,7 @@ def test_a_denied_complaint_is_named_but_its_words_do_not_count():
     f = features(ev("不是投诉，就是想问保养多少钱"))
     assert f["c:not_complaint"] == f["h:not_complaint"] == 1.0
     assert "g:投诉" not in f
+    assert "g:投诉" not in features(ev("不是 投诉 就是 想 问问"))  # nor when spoken
 
 
 def test_hints_and_channel_are_features():
@@ -54,3 +55,12 @@ def test_a_pit_or_a_dent_is_no_rip_off():
     assert "c:dissatisfied" not in features(ev("车门上有个小凹坑，能做无痕修复吗"))
     assert "lex:complaint" not in features(ev("过坑的时候底盘有异响"))
     assert features(ev("同样的配置贵了八千，我觉得被坑了"))["c:dissatisfied"] == 1.0
+
+
+def test_praise_and_polite_forms_are_no_grievance():
+    f = features(ev("您好，贵司售后服务专员小刘态度非常好，耐心帮我处理了保险理赔的事，特此表扬！"))
+    assert f["c:thanks"] == 1.0
+    assert "c:money" not in f and "c:demand" not in f  # 贵司 is "your company", 理赔 a claim
+    assert features(ev("保养报价太贵了"))["c:money"] == 1.0
+    assert features(ev("要求赔偿误工费"))["c:demand"] == 1.0
+    assert "c:fault" not in features(ev("提车的时候要检查哪些地方 怕自己漏掉"))
