@@ -179,7 +179,8 @@ FLAG_PHRASES: dict[str, tuple[str, ...]] = {
 }
 
 # Phrases that contain a flag word without meaning it: 打不着火 is no fire, a
-# heated steering wheel is comfort, an "accident car" is a sales dispute.
+# heated steering wheel is comfort, an "accident car" is a sales dispute, a gauge
+# reading 偏高 is not a car pulling to one side (有点偏).
 FLAG_FALSE_FRIENDS = ("打不着火", "着不了火", "打不着", "方向盘加热", "steering wheel heating",
                       "转向灯", "事故车", "事故维修", "事故后", "损害消费者权益", "碰撞测试",
                       "请踩刹车", "碰撞后", "偏高", "偏低")
