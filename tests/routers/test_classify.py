@@ -131,6 +131,20 @@ def test_fire_asked_about_is_still_a_rescue_unless_told_in_the_past():
     assert rescue_vocabulary(prepare(ev("上次车冒烟是什么原因"))) == []
 
 
+def test_stopped_on_a_road_with_a_safety_matter_is_a_rescue_even_when_asked():
+    never_safety = safety_logit(-9.0)  # the phrase rules alone decide the flag here
+    text = "刹车踩下去没力 有烧焦的味道 现在停在路边了 还能开吗"
+    c = classify(ev(text), model=biased(-5.0), safety_model=never_safety)
+    assert c.type == "rescue"
+    assert "rescue first: stopped on a road with a safety matter" in c.reasons
+    for text in ("刹车踩下去没力 停在店门口了 还能开吗",  # not on a road
+                 "车停在路边的时候被电动车撞了 后视镜掉了",  # where it was parked
+                 "上周刹车没力 停在路边叫了拖车 想问费用",  # told in the past
+                 "空调不制冷 现在停在服务区了 还能开吗"):  # no safety matter
+        assert classify(ev(text), model=biased(-5.0), safety_model=never_safety).type == \
+            "inquiry", text
+
+
 def test_traditional_and_english_and_asr_text():
     assert classify(ev("車子在隧道裡熄火了，動不了，請派拖車")).type == "rescue"
     assert classify(ev("The dealer lied about the price, I want a refund")).type == "complaint"
