@@ -17,7 +17,7 @@ import re
 from hub.event import Classification, Event
 from hub.routers.category import category_for
 from hub.routers.concepts import CONCEPTS
-from hub.routers.features import features, flag_text, joined, prepare
+from hub.routers.features import contains, features, flag_text, joined, prepare
 from hub.routers.lexicon import (
     FLAG_PHRASES,
     IVR_HINTS,
@@ -114,12 +114,12 @@ def rescue_vocabulary(text: str) -> list[str]:
     ("道路救援免费吗", "事故车怎么走保险"); fire asked about counts unless told in
     the past. Read across ASR pauses."""
     text = joined(text)
-    hits = [p for p in TYPE_PHRASES["rescue"] if p in text]
+    hits = [p for p in TYPE_PHRASES["rescue"] if contains(text, p)]
     if sum(TYPE_PHRASES["rescue"][h] for h in hits) < 2:
         return []
     if any(p in text for p in RESCUE_SETTLED):
         return []
-    if any(p in text for p in RESCUE_NOW):
+    if any(contains(text, p) for p in RESCUE_NOW):
         return hits
     if any(p in text for p in RESCUE_FIRE) and not any(p in text for p in RESCUE_PAST):
         return hits

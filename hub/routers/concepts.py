@@ -51,8 +51,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "拖走", "要拖", "求助", "救命", "派人", "派车", "派个", "来人", "速来", "快来", "赶紧",
         "马上", "尽快安排", "支援", "吊车", "搭电", "送油", "紧急", "119", "120", "救护车", "交警",
         "消防", "怎么办", "点算", "换备胎", "上门换胎", "jump start", "jump-start", "tow truck",
-        "recovery", "send someone", "come and", "help", "urgent", "asap", "tow", "roadside",
-        "assistance",
+        "recovery", "send someone", "come and", "help", "urgent", "asap", "tow", "towing",
+        "roadside", "assistance",
     ),
     "danger": (
         "侧翻", "翻了", "夹住", "冒火", "被偷", "被砸", "着火", "起火", "火星", "冒烟", "冒白烟",

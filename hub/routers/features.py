@@ -75,8 +75,28 @@ def flag_text(event: Event) -> str:
     return _without(prepare(event), FLAG_FALSE_FRIENDS)
 
 
+def _regex(phrase: str) -> str:
+    # A short English word must be a word: "ok" is not in "look", "now" not in
+    # "know", "how" not in "show". Longer ones keep their endings ("stalled").
+    if phrase.isascii() and phrase.isalpha() and len(phrase) <= 3:
+        return rf"(?<![a-z]){phrase}(?![a-z])"
+    return re.escape(phrase)
+
+
+@lru_cache(maxsize=64)
+def _short_word(phrase: str) -> re.Pattern[str]:
+    return re.compile(_regex(phrase))
+
+
+def contains(text: str, phrase: str) -> bool:
+    """`phrase in text`, with short English words matched as whole words."""
+    if phrase.isascii() and phrase.isalpha() and len(phrase) <= 3:
+        return _short_word(phrase).search(text) is not None
+    return phrase in text
+
+
 # One alternation per concept: a single C-level scan instead of hundreds of `in` tests.
-_CONCEPT_PATTERNS = {name: re.compile("|".join(map(re.escape, phrases)))
+_CONCEPT_PATTERNS = {name: re.compile("|".join(map(_regex, phrases)))
                      for name, phrases in CONCEPTS.items()}
 
 
@@ -111,7 +131,7 @@ def features(event: Event, text: str | None = None) -> dict[str, float]:
     out.update((f"c:{a}+{b}", 1.0) for a, b in combinations(found, 2))
     spoken = joined(text)
     for type_, phrases in TYPE_PHRASES.items():
-        score = sum(w for p, w in phrases.items() if p in spoken)
+        score = sum(w for p, w in phrases.items() if contains(spoken, p))
         if score:
             out[f"lex:{type_}"] = min(score, 9.0) / 3
     if repairs_mentioned(text) >= 3:

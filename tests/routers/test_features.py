@@ -64,3 +64,12 @@ def test_praise_and_polite_forms_are_no_grievance():
     assert features(ev("保养报价太贵了"))["c:money"] == 1.0
     assert features(ev("要求赔偿误工费"))["c:demand"] == 1.0
     assert "c:fault" not in features(ev("提车的时候要检查哪些地方 怕自己漏掉"))
+
+
+def test_short_english_words_are_whole_words():
+    assert "c:thanks" not in features(ev("Could you take a look at it and book me in?"))
+    assert features(ev("ok, thanks"))["c:thanks"] == 1.0
+    assert "c:now" not in features(ev("I know the noise is small"))
+    assert features(ev("stuck on the ring road right now"))["c:now"] == 1.0
+    assert "lex:inquiry" not in features(ev("the dash shows a warning"))  # not "how"
+    assert features(ev("we need towing"))["c:help_now"] == 1.0  # longer words keep endings
