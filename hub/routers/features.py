@@ -75,12 +75,14 @@ def flag_text(event: Event) -> str:
     return _without(prepare(event), FLAG_FALSE_FRIENDS)
 
 
-def _regex(phrase: str) -> str:
+def _is_short_word(phrase: str) -> bool:
     # A short English word must be a word: "ok" is not in "look", "now" not in
     # "know", "how" not in "show". Longer ones keep their endings ("stalled").
-    if phrase.isascii() and phrase.isalpha() and len(phrase) <= 3:
-        return rf"(?<![a-z]){phrase}(?![a-z])"
-    return re.escape(phrase)
+    return len(phrase) <= 3 and phrase.isascii() and phrase.isalpha()
+
+
+def _regex(phrase: str) -> str:
+    return rf"(?<![a-z]){phrase}(?![a-z])" if _is_short_word(phrase) else re.escape(phrase)
 
 
 @lru_cache(maxsize=64)
@@ -90,19 +92,30 @@ def _short_word(phrase: str) -> re.Pattern[str]:
 
 def contains(text: str, phrase: str) -> bool:
     """`phrase in text`, with short English words matched as whole words."""
-    if phrase.isascii() and phrase.isalpha() and len(phrase) <= 3:
-        return _short_word(phrase).search(text) is not None
-    return phrase in text
+    # Most phrases are not in the text at all: settle those with one `in`.
+    return phrase in text and (not _is_short_word(phrase)
+                               or _short_word(phrase).search(text) is not None)
 
 
-# One alternation per concept: a single C-level scan instead of hundreds of `in` tests.
-_CONCEPT_PATTERNS = {name: re.compile("|".join(map(_regex, phrases)))
+# One alternation of literals per concept: a single C-level scan instead of hundreds
+# of `in` tests (a lookbehind in the alternation would double its cost), and the
+# concept's few short English words beside it.
+_CONCEPT_PATTERNS = {name: (re.compile("|".join(re.escape(p) for p in phrases
+                                                if not _is_short_word(p))),
+                            tuple(p for p in phrases if _is_short_word(p)))
                      for name, phrases in CONCEPTS.items()}
+
+
+# TYPE_PHRASES split once: plain `in` tests for most, whole-word matches for the short words.
+_TYPE_LEXICON = {type_: (tuple((p, w) for p, w in phrases.items() if not _is_short_word(p)),
+                         tuple((p, w) for p, w in phrases.items() if _is_short_word(p)))
+                 for type_, phrases in TYPE_PHRASES.items()}
 
 
 def concepts_in(text: str) -> list[str]:
     text = _without(joined(text), FALSE_FRIENDS)
-    return [name for name, pattern in _CONCEPT_PATTERNS.items() if pattern.search(text)]
+    return [name for name, (pattern, words) in _CONCEPT_PATTERNS.items()
+            if pattern.search(text) or (words and any(contains(text, w) for w in words))]
 
 
 def _grams(text: str) -> set[str]:
@@ -130,8 +143,9 @@ def features(event: Event, text: str | None = None) -> dict[str, float]:
     out.update((f"c:{c}", 1.0) for c in found)
     out.update((f"c:{a}+{b}", 1.0) for a, b in combinations(found, 2))
     spoken = joined(text)
-    for type_, phrases in TYPE_PHRASES.items():
-        score = sum(w for p, w in phrases.items() if contains(spoken, p))
+    for type_, (plain, short) in _TYPE_LEXICON.items():
+        score = sum(w for p, w in plain if p in spoken) + \
+            sum(w for p, w in short if contains(spoken, p))
         if score:
             out[f"lex:{type_}"] = min(score, 9.0) / 3
     if repairs_mentioned(text) >= 3:
