@@ -87,7 +87,8 @@ def evaluate(samples: list[Sample],
     for s in samples:
         event = s.event()
         model, safety_model = models(s) if models else (None, None)
-        decided = classify(event, model=model, safety_model=safety_model)
+        flags = flags_for(event, safety_model=safety_model)
+        decided = classify(event, model=model, flags=flags)
         predicted = decided.type
         confusion[(s.type, predicted)] += 1
         if s.category:
@@ -95,7 +96,7 @@ def evaluate(samples: list[Sample],
             categories[1] += 1
         if predicted != s.type:
             errors.append((s, predicted))
-        got = set(flags_for(event, safety_model=safety_model))
+        got = set(flags)
         flag_given.update(got)
         for f in s.flags:
             flag_total[f] += 1

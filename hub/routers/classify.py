@@ -163,18 +163,21 @@ def _hint_only(event: Event) -> Classification | None:
                           reasons=[f"no words; hint: {name}"])
 
 
-def _stopped_unsafe(event: Event, text: str, safety_model: Model | None) -> bool:
+def _stopped_unsafe(event: Event, text: str, safety_model: Model | None,
+                    flags: list[str] | None) -> bool:
     """Stopped on a road now, not told in the past, with a safety matter: a rescue
     (GUIDE.md) whatever the type model thought of "还能开吗". By 5-fold CV on dev
     (three shuffles) it caught three more rescues, and no false one."""
     spoken = joined(text)
     return (_STOPPED_ON_A_ROAD.search(spoken) is not None
             and not any(p in spoken for p in RESCUE_PAST)
-            and "safety" in flags_for(event, safety_model))
+            and "safety" in (flags if flags is not None else flags_for(event, safety_model)))
 
 
-def classify(event: Event, model: Model | None = None,
-             safety_model: Model | None = None) -> Classification:
+def classify(event: Event, model: Model | None = None, safety_model: Model | None = None,
+             flags: list[str] | None = None) -> Classification:
+    """`flags`, when the caller has them from flags_for, spare reading them twice;
+    otherwise they are read with `safety_model` where needed."""
     decided = _telematics(event)
     if decided is not None:
         return decided
@@ -198,7 +201,7 @@ def classify(event: Event, model: Model | None = None,
     elif primary != "rescue" and rescue_words and probs["rescue"] >= RESCUE_VOCABULARY_FLOOR:
         reasons.append(f"rescue first: {', '.join(rescue_words[:3])}")
         primary = "rescue"
-    elif primary != "rescue" and _stopped_unsafe(event, text, safety_model):
+    elif primary != "rescue" and _stopped_unsafe(event, text, safety_model, flags):
         reasons.append("rescue first: stopped on a road with a safety matter")
         primary = "rescue"
     pushed = [f for f, _ in model.contributions(feats, primary)

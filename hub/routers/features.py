@@ -81,13 +81,9 @@ def _is_short_word(phrase: str) -> bool:
     return len(phrase) <= 3 and phrase.isascii() and phrase.isalpha()
 
 
-def _regex(phrase: str) -> str:
-    return rf"(?<![a-z]){phrase}(?![a-z])" if _is_short_word(phrase) else re.escape(phrase)
-
-
 @lru_cache(maxsize=64)
 def _short_word(phrase: str) -> re.Pattern[str]:
-    return re.compile(_regex(phrase))
+    return re.compile(rf"(?<![a-z]){phrase}(?![a-z])")
 
 
 def contains(text: str, phrase: str) -> bool:

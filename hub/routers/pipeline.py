@@ -20,8 +20,8 @@ class Router:
 
     def route(self, event: Event) -> RoutedEvent:
         customer = self.directory.resolve(event)
-        classification = classify(event)
         flags = flags_for(event)
+        classification = classify(event, flags=flags)  # a stopped car's rescue reads them
         risk = assess(event, customer, classification, flags)
         if risk.level >= 4:
             flags = sorted({*flags, "major"})

@@ -224,3 +224,11 @@ def test_flag_phrases_are_found_across_asr_pauses():
 def test_legal_words_and_what_is_not_legal():
     assert flags_for(ev("否则将诉诸法律")) == ["legal"]
     assert flags_for(ev("我们会依法维权")) == ["legal"]
+
+
+def test_flags_the_caller_already_read_are_not_read_again():
+    text = "刹车踩下去没力 现在停在路边了 还能开吗"
+    # told "safety" by the caller, the rule does not ask a model that would say no
+    c = classify(ev(text), model=biased(-5.0), safety_model=safety_logit(-9.0), flags=["safety"])
+    assert c.type == "rescue"
+    assert classify(ev(text), model=biased(-5.0), flags=[]).type == "inquiry"
