@@ -33,6 +33,7 @@ from hub.routers.lexicon import (
     STOPPED_PLACES,
     TOPIC_HINTS,
     TYPE_PHRASES,
+    UNTIL_NOW,
 )
 from hub.routers.model import SAFETY_MODEL_FILE, Model, load_model
 
@@ -107,19 +108,23 @@ def is_opt_out(text: str) -> bool:
         len(reply) <= OPT_OUT_MAX_CHARS and reply.startswith(OPT_OUT_PREFIXES))
 
 
+_UNTIL_NOW = re.compile("|".join(map(re.escape, UNTIL_NOW)))
+
+
 def rescue_vocabulary(text: str) -> list[str]:
     """Rescue words about the present ("拖车", "抛锚", "stranded"), enough to lower
     the bar for rescue: none for a settled breakdown, nor, unless a word of the
-    present (现在, 正在, 派, now) is there, for one told in the past or asked about
-    ("道路救援免费吗", "事故车怎么走保险"); fire asked about counts unless told in
-    the past. Read across ASR pauses."""
+    present (现在, 正在, 派, now; not 到现在, which tells a wait) is there, for one
+    told in the past or asked about ("道路救援免费吗", "事故车怎么走保险"); fire
+    asked about counts unless told in the past. Read across ASR pauses."""
     text = joined(text)
     hits = [p for p in TYPE_PHRASES["rescue"] if contains(text, p)]
     if sum(TYPE_PHRASES["rescue"][h] for h in hits) < 2:
         return []
     if any(p in text for p in RESCUE_SETTLED):
         return []
-    if any(contains(text, p) for p in RESCUE_NOW):
+    present = _UNTIL_NOW.sub("§", text)
+    if any(contains(present, p) for p in RESCUE_NOW):
         return hits
     if any(p in text for p in RESCUE_FIRE) and not any(p in text for p in RESCUE_PAST):
         return hits

@@ -17,7 +17,7 @@ FALSE_FRIENDS = ("高速行驶", "高速时", "高速风噪", "高速的时候",
                  # an insurance claim, not a demand for compensation (赔)
                  "理赔",
                  # the polite "your company", not "expensive"
-                 "贵司", "贵公司", "贵方", "贵店", "贵单位")
+                 "贵司", "贵公司", "贵方", "贵店", "贵单位", "贵品牌", "贵厂", "贵集团", "贵处")
 
 # "不是投诉" names a complaint to deny it: the words must not count for one.
 NOT_COMPLAINT = ("不是投诉", "不投诉", "不是要投诉", "没有投诉", "不算投诉", "not a complaint")
@@ -55,7 +55,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "roadside", "assistance",
     ),
     "danger": (
-        "侧翻", "翻了", "夹住", "冒火", "被偷", "被砸", "着火", "起火", "火星", "冒烟", "冒白烟",
+        # Theft and a smashed window endanger nobody: "被偷", "被砸" are not here.
+        "侧翻", "翻了", "夹住", "冒火", "着火", "起火", "火星", "冒烟", "冒白烟",
         "自燃", "焦糊", "撞", "追尾", "事故", "车祸", "翻车", "气囊弹", "受伤", "晕", "涉水",
         "水到车门", "被困", "害怕", "危险", "灭火", "烧糊", "焦味", "差点", "吓死", "好险",
         "烧着", "烧起来", "on fire", "burning", "rolled over", "overturn", "collision", "fire",
@@ -84,6 +85,13 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "已经在店", "在店里了", "停在店", "到店了", "在家里", "已修复", "修复了", "已经好了",
         "自己好了", "不需要了", "不用派", "不用再派", "拖车到了", "救援到了", "不用来", "已拖回",
         "拖回店", "拖到店", "还能开", "能正常行驶", "正常行驶", "still drivable", "can still drive",
+        "开着没什么感觉", "没什么感觉", "开着也正常", "开着正常", "开起来正常", "drives fine",
+        "drives normally", "seems fine",
+    ),
+    # Asked in advance or in general, not happening now: "万一在高速上抛锚了你们多久能到".
+    "hypothetical": (
+        "万一", "如果", "假如", "假设", "一般怎么", "提前了解", "以后遇到", "遇到这种情况",
+        "现在没事", "in case", "what happens if", "what should i do if", "in general",
     ),
     "past": (
         "出现过", "已拖回", "拖回店", "已经拖到", "拖回来了", "拖回去了", "拖走了", "拖到店里了",

@@ -72,6 +72,8 @@ RESCUE_PAST = ("上周", "上个礼拜", "上次", "之前", "昨天", "上个�
                "last time", "yesterday")
 RESCUE_NOW = ("现在", "正在", "还在", "刚才", "刚刚", "目前", "困", "急", "马上", "派",
               "now", "stranded", "need")
+# "Until now" tells how long a case has waited, not where the car is: "到现在车还在拖车场".
+UNTIL_NOW = ("直到现在", "到现在", "until now")
 # A car stopped on a road now ("现在停在路边了"): with a safety matter it cannot be
 # driven safely where it is, GUIDE.md's rescue, even when the customer asks whether
 # it can go on ("还能开吗").

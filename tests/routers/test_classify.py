@@ -124,6 +124,14 @@ def test_a_word_of_the_present_makes_a_question_a_rescue():
     assert classify(ev("现在在高速上抛锚了 你们能派拖车吗"), model=biased(0.3)).type == "rescue"
 
 
+def test_until_now_tells_a_wait_not_the_present():
+    waited = "我要投诉你们的救援 昨天在高速上抛锚 等拖车等到现在 什么时候拖到店里"
+    assert rescue_vocabulary(prepare(ev(waited))) == []
+    assert classify(ev(waited), model=biased(0.3)).type == "inquiry"  # over the floor, no words
+    # the same words with the present in them still lower the bar
+    assert rescue_vocabulary(prepare(ev("昨天就抛锚了 现在还在高速上 快派拖车"))) != []
+
+
 def test_fire_asked_about_is_still_a_rescue_unless_told_in_the_past():
     # "好像哪里烧着了": hedged, with 哪里, yet fire is never a question for later
     assert rescue_vocabulary(prepare(ev("车 里 有 烟 味 好像 哪里 烧 着 了"))) == ["烧着"]

@@ -64,6 +64,15 @@ def test_praise_and_polite_forms_are_no_grievance():
     assert features(ev("保养报价太贵了"))["c:money"] == 1.0
     assert features(ev("要求赔偿误工费"))["c:demand"] == 1.0
     assert "c:fault" not in features(ev("提车的时候要检查哪些地方 怕自己漏掉"))
+    assert "c:money" not in features(ev("贵品牌的车队车辆请安排统一检查"))
+
+
+def test_a_question_asked_in_advance_and_a_car_that_drives_fine_are_named():
+    f = features(ev("请问钥匙锁在车里了一般怎么处理？现在没事 就是想提前了解"))
+    assert f["c:hypothetical"] == 1.0
+    assert "c:hypothetical" not in features(ev("钥匙锁在车里了 孩子在车上 快来"))
+    assert features(ev("扳手灯亮了 车开着没什么感觉 要不要紧"))["c:settled"] == 1.0
+    assert features(ev("The warning came on but the car drives fine"))["c:settled"] == 1.0
 
 
 def test_short_english_words_are_whole_words():
