@@ -17,7 +17,7 @@ import re
 from hub.event import Classification, Event
 from hub.routers.category import category_for
 from hub.routers.concepts import CONCEPTS
-from hub.routers.features import contains, features, flag_text, joined, prepare
+from hub.routers.features import contains, features, flag_text, joined, prepare, without
 from hub.routers.lexicon import (
     FLAG_PHRASES,
     IVR_HINTS,
@@ -77,7 +77,8 @@ def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
 _FLAG_PATTERNS = {flag: _pattern(phrases) for flag, phrases in FLAG_PHRASES.items()}
 # "停在路边", not "停在路边的时候" (where it was parked when something happened).
 _STOPPED_ON_A_ROAD = re.compile(
-    f"(?:{'|'.join(STOPPED_AT)})了?(?:{'|'.join(STOPPED_PLACES)})(?!的时候)|"
+    f"(?:{'|'.join(map(re.escape, STOPPED_AT))})了?"
+    f"(?:{'|'.join(map(re.escape, STOPPED_PLACES))})(?!的时候)|"
     + "|".join(map(re.escape, STOPPED_PHRASES)))
 _TOLD_OR_ASKED = (*RESCUE_PAST, *CONCEPTS["question"])
 
@@ -108,7 +109,8 @@ def is_opt_out(text: str) -> bool:
         len(reply) <= OPT_OUT_MAX_CHARS and reply.startswith(OPT_OUT_PREFIXES))
 
 
-_UNTIL_NOW = re.compile("|".join(map(re.escape, UNTIL_NOW)))
+def _told_in_the_past(text: str) -> bool:
+    return any(p in text for p in RESCUE_PAST)
 
 
 def rescue_vocabulary(text: str) -> list[str]:
@@ -123,10 +125,10 @@ def rescue_vocabulary(text: str) -> list[str]:
         return []
     if any(p in text for p in RESCUE_SETTLED):
         return []
-    present = _UNTIL_NOW.sub("§", text)
+    present = without(text, UNTIL_NOW)
     if any(contains(present, p) for p in RESCUE_NOW):
         return hits
-    if any(p in text for p in RESCUE_FIRE) and not any(p in text for p in RESCUE_PAST):
+    if any(p in text for p in RESCUE_FIRE) and not _told_in_the_past(text):
         return hits
     return [] if any(p in text for p in _TOLD_OR_ASKED) else hits
 
@@ -175,7 +177,7 @@ def _stopped_unsafe(event: Event, text: str, safety_model: Model | None,
     (three shuffles) it caught three more rescues, and no false one."""
     spoken = joined(text)
     return (_STOPPED_ON_A_ROAD.search(spoken) is not None
-            and not any(p in spoken for p in RESCUE_PAST)
+            and not _told_in_the_past(spoken)
             and "safety" in (flags if flags is not None else flags_for(event, safety_model)))
 
 

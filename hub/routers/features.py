@@ -66,13 +66,15 @@ def _spoken_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(spoken(p) for p in sorted(phrases, key=len, reverse=True)))
 
 
-def _without(text: str, phrases: tuple[str, ...]) -> str:
+def without(text: str, phrases: tuple[str, ...]) -> str:
+    """The text with `phrases` blanked, read across ASR pauses: words that contain
+    another word without meaning it ("打不着火" holds no fire)."""
     return _spoken_pattern(phrases).sub("§", text)
 
 
 def flag_text(event: Event) -> str:
     """The text the flags read: false friends (打不着火, a heated steering wheel) blanked."""
-    return _without(prepare(event), FLAG_FALSE_FRIENDS)
+    return without(prepare(event), FLAG_FALSE_FRIENDS)
 
 
 def _is_short_word(phrase: str) -> bool:
@@ -109,7 +111,7 @@ _TYPE_LEXICON = {type_: (tuple((p, w) for p, w in phrases.items() if not _is_sho
 
 
 def concepts_in(text: str) -> list[str]:
-    text = _without(joined(text), FALSE_FRIENDS)
+    text = without(joined(text), FALSE_FRIENDS)
     return [name for name, (pattern, words) in _CONCEPT_PATTERNS.items()
             if pattern.search(text) or (words and any(contains(text, w) for w in words))]
 
@@ -128,7 +130,7 @@ def features(event: Event, text: str | None = None) -> dict[str, float]:
     edges = text.strip()
     out.update((f"h:{c}", 1.0) for c in concepts_in(edges[:EDGE_CHARS]))
     out.update((f"e:{c}", 1.0) for c in concepts_in(edges[-EDGE_CHARS:]))
-    text = _without(text, NOT_COMPLAINT)
+    text = without(text, NOT_COMPLAINT)
     grams = _grams(text)
     if grams:
         weight = GRAM_WEIGHT / math.sqrt(len(grams))  # a letter and an SMS weigh alike
