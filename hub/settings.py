@@ -81,7 +81,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     failpoint: str | None = Field(
         None, description="tests only: 'after_publish:N' kills the worker after its Nth "
-                          "routed record, before the ledger marks it done")
+                          "routed record, before the ledger marks it done; 'drop:N' loses "
+                          "the first N records handed to the agent, unacknowledged")
     policy_file: str | None = Field(None, description="routing policy TOML; default: built in")
 
     @classmethod

@@ -61,6 +61,14 @@ class Proc:
             time.sleep(0.1)
         raise AssertionError(f"{self.part}: no '{needle}' within {timeout}s:\n{self.log()[-3000:]}")
 
+    def stacks(self) -> str:
+        """The log's tail after the process printed every thread's stack
+        (``faulthandler`` on SIGUSR1): why a live process is doing nothing."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGUSR1)
+            time.sleep(1)
+        return self.log()[-6000:]
+
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)

@@ -14,6 +14,7 @@ import faulthandler
 import logging
 import os
 import signal
+import time
 from typing import Any
 
 import faust
@@ -35,9 +36,12 @@ from hub.worker import ledger
 from hub.worker.contiguity import Contiguity, Verdict
 from hub.worker.customers import CustomerFeed
 from hub.worker.offsets import ensure_committed
+from hub.worker.stall import StallWatch
 
 log = structlog.get_logger("hub.worker")
 _partitioner = DefaultPartitioner()
+STALL_CHECK_S = 5.0  # how often the stall watch looks at the partitions' ends
+STALL_AFTER_S = 10.0  # a partition owing records and not moving for this long is fetched again
 
 
 async def retry(what: str, action: Any, *args: Any) -> Any:
@@ -54,11 +58,16 @@ async def retry(what: str, action: Any, *args: Any) -> Any:
 
 
 class Failpoint:
-    """Crash injection for the recovery tests (``HUB_FAILPOINT=after_publish:N``)."""
+    """Fault injection for the recovery tests: ``after_publish:N`` kills the
+    worker right after its Nth routed record; ``drop:N`` makes the agent lose
+    the first N records it is handed, unacknowledged, as faust does with a
+    prefetch it throws away."""
 
     def __init__(self, spec: str | None) -> None:
         name, _, count = (spec or "").partition(":")
-        self.remaining = int(count) if name == "after_publish" and count.isdigit() else None
+        n = int(count) if count.isdigit() else None
+        self.remaining = n if name == "after_publish" else None
+        self.drops = n if name == "drop" and n else 0
 
     def tick(self) -> None:
         if self.remaining is None:
@@ -68,6 +77,12 @@ class Failpoint:
             log.warning("failpoint.hit", failpoint="after_publish")
             logging.shutdown()
             os._exit(137)
+
+    def drop(self) -> bool:
+        if self.drops <= 0:
+            return False
+        self.drops -= 1
+        return True
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -93,6 +108,7 @@ def create_app(settings: Settings) -> faust.App:
     router = Router(directory, policy, settings.sla_scale)
     feed = CustomerFeed(settings.bootstrap, directory)
     guard = Contiguity()
+    watch = StallWatch(after_s=STALL_AFTER_S)
     scanner = ledger.PartitionScanner(settings.bootstrap)
     failpoint = Failpoint(settings.failpoint)
     intake = app.topic(INTAKE, key_type=bytes, value_type=bytes, value_serializer="raw",
@@ -173,13 +189,22 @@ def create_app(settings: Settings) -> faust.App:
         finally:
             structlog.contextvars.clear_contextvars()
 
+    async def resume_point(tp: Any) -> int:
+        """Where a partition resumes: the group's commit, else the log start
+        (consumer_auto_offset_reset is earliest)."""
+        committed = app.consumer._committed_offset.get(tp)  # faust keeps a commit of 0 as None
+        return committed or await retry("log-start", scanner.start_offset, tp.topic, tp.partition)
+
     @app.agent(intake, concurrency=1)
     async def route(stream: Any) -> None:
         log.info("worker.routing", customers=len(directory))
         async for event in stream.noack().events():
             message = event.message
-            verdict = guard.check(message.tp, message.offset, message.generation_id,
-                                  app.consumer._committed_offset.get(message.tp))
+            if failpoint.drop():
+                continue
+            if not guard.knows(message.tp, message.generation_id):
+                guard.start(message.tp, message.generation_id, await resume_point(message.tp))
+            verdict = guard.check(message.tp, message.offset)
             if verdict is Verdict.GAP:
                 start = guard.expected[message.tp]
                 log.warning("stream.gap", partition=message.partition, expected=start,
@@ -193,6 +218,21 @@ def create_app(settings: Settings) -> faust.App:
                 await route_safely(message)
                 guard.done(message.tp, message.offset)
             event.ack()
+
+    @app.timer(STALL_CHECK_S)
+    async def watch_for_stalls() -> None:
+        if app.rebalancing:  # partitions paused and changing hands: nothing to judge yet
+            return
+        generation = app.consumer_generation_id
+        for tp in sorted(tp for tp in app.consumer.assignment() if tp.topic == INTAKE):
+            end = await retry("end-offset", scanner.end_offset, tp.topic, tp.partition)
+            behind = guard.expected[tp] if guard.knows(tp, generation) else await resume_point(tp)
+            if watch.stalled(tp, behind, end, time.monotonic()):
+                # Fetched again, the records reach the agent as any others:
+                # in stream iteration (the ledger table needs it), acked and
+                # committed by faust. Still stalled next time: logged again.
+                log.warning("stream.stalled", partition=tp.partition, owed=behind, end=end)
+                await app.consumer.seek(tp, behind)
 
     app.customer_feed = feed  # type: ignore[attr-defined]
     return app

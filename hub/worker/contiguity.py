@@ -8,7 +8,8 @@ offsets without checking that the run starts at the committed offset
 routed. So the agent checks every record's offset against the next one it
 owes; on a hole it reads the missing range itself (``PartitionScanner``) and
 routes it, in order, before the record that revealed the hole. The routing
-ledger keeps that idempotent."""
+ledger keeps that idempotent. A hole with nothing after it is the stall
+watch's (:mod:`hub.worker.stall`)."""
 
 from __future__ import annotations
 
@@ -28,18 +29,22 @@ class Contiguity:
     expected: dict[Any, int] = field(default_factory=dict)
     generation: dict[Any, int] = field(default_factory=dict)
 
-    def check(self, tp: Any, offset: int, generation: int, committed: int | None) -> Verdict:
-        if self.generation.get(tp) != generation:  # (re)assigned: start from the commit
-            self.generation[tp] = generation
-            if committed is None:
-                self.expected.pop(tp, None)
-            else:
-                self.expected[tp] = committed
-        want = self.expected.get(tp)
-        if want is None or offset == want:
+    def knows(self, tp: Any, generation: int) -> bool:
+        """Whether ``tp`` has been started in this generation (an assignment)."""
+        return self.generation.get(tp) == generation
+
+    def start(self, tp: Any, generation: int, owed: int) -> None:
+        """A (re)assigned partition resumes at ``owed``: the group's commit, or
+        the log start when there is none. Never "whatever comes first": a hole
+        at the head of a partition would pass unseen."""
+        self.generation[tp] = generation
+        self.expected[tp] = owed
+
+    def check(self, tp: Any, offset: int) -> Verdict:
+        want = self.expected[tp]
+        if offset == want:
             return Verdict.NEXT
         return Verdict.SEEN if offset < want else Verdict.GAP
 
     def done(self, tp: Any, offset: int) -> None:
         self.expected[tp] = offset + 1
-

@@ -54,6 +54,11 @@ class PartitionScanner:
             self._consumer = consumer
         return self._consumer
 
+    async def close(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None
+
     async def partitions(self, topic: str) -> list[int]:
         if topic not in self._partitions:
             consumer = await self._ensure()
@@ -63,6 +68,10 @@ class PartitionScanner:
                 raise KafkaError(f"topic {topic} does not exist")
             self._partitions[topic] = sorted(found)
         return self._partitions[topic]
+
+    async def start_offset(self, topic: str, partition: int) -> int:
+        tp = TopicPartition(topic, partition)
+        return (await (await self._ensure()).beginning_offsets([tp]))[tp]
 
     async def end_offset(self, topic: str, partition: int) -> int:
         tp = TopicPartition(topic, partition)

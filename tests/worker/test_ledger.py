@@ -40,8 +40,7 @@ def _scan(bootstrap: str, work) -> object:
         try:
             return await work(scanner)
         finally:
-            if scanner._consumer is not None:
-                await scanner._consumer.stop()
+            await scanner.close()
     return asyncio.run(go())
 
 
@@ -51,11 +50,12 @@ def test_read_returns_exactly_the_range(broker):
     async def work(scanner: PartitionScanner) -> object:
         return ([r.offset for r in await scanner.read(topic, 0, 2, 5)],
                 [r.offset for r in await scanner.read(topic, 0, 0, 6)],
-                await scanner.end_offset(topic, 0), await scanner.partitions(topic))
-    middle, whole, end, parts = _scan(broker.bootstrap, work)
+                await scanner.start_offset(topic, 0), await scanner.end_offset(topic, 0),
+                await scanner.partitions(topic))
+    middle, whole, start, end, parts = _scan(broker.bootstrap, work)
     assert middle == [2, 3, 4]
     assert whole == list(range(6))
-    assert (end, parts) == (6, [0])
+    assert (start, end, parts) == (0, 6, [0])
 
 
 def test_contains_finds_a_record_by_ce_id_from_the_given_offset(broker):
