@@ -224,7 +224,9 @@ def create_app(settings: Settings) -> faust.App:
         if app.rebalancing:  # partitions paused and changing hands: nothing to judge yet
             return
         generation = app.consumer_generation_id
-        for tp in sorted(tp for tp in app.consumer.assignment() if tp.topic == INTAKE):
+        owned = {tp for tp in app.consumer.assignment() if tp.topic == INTAKE}
+        watch.retain(owned)
+        for tp in sorted(owned):
             end = await retry("end-offset", scanner.end_offset, tp.topic, tp.partition)
             behind = guard.expected[tp] if guard.knows(tp, generation) else await resume_point(tp)
             if watch.stalled(tp, behind, end, time.monotonic()):

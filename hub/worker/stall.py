@@ -21,6 +21,12 @@ class StallWatch:
     after_s: float
     _since: dict[Any, tuple[int, float]] = field(default_factory=dict)
 
+    def retain(self, tps: set[Any]) -> None:
+        """Forget partitions no longer owned: one handed back later starts a
+        fresh clock rather than counting the time it was away."""
+        for tp in self._since.keys() - tps:
+            del self._since[tp]
+
     def stalled(self, tp: Any, owed: int, end: int, now: float) -> bool:
         """True when ``tp`` owes ``owed..end-1`` and ``owed`` has not moved for
         ``after_s`` seconds of ``now`` (a monotonic clock)."""

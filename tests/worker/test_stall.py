@@ -35,3 +35,12 @@ def test_partitions_are_watched_apart():
     w.stalled(other, 0, 5, now=8.0)
     assert w.stalled(TP, 0, 5, now=10.0)
     assert not w.stalled(other, 0, 5, now=10.0)
+
+
+def test_a_partition_given_back_later_starts_a_fresh_clock():
+    w = StallWatch(after_s=10)
+    w.stalled(TP, 0, 5, now=0.0)
+    w.retain(set())  # reassigned elsewhere
+    assert not w.stalled(TP, 0, 5, now=60.0)  # back: not stalled for the time it was away
+    w.retain({TP})
+    assert w.stalled(TP, 0, 5, now=70.0)
