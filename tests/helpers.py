@@ -62,8 +62,9 @@ class Proc:
         raise AssertionError(f"{self.part}: no '{needle}' within {timeout}s:\n{self.log()[-3000:]}")
 
     def stacks(self) -> str:
-        """The log's tail after the process printed every thread's stack
-        (``faulthandler`` on SIGUSR1): why a live process is doing nothing."""
+        """The log's tail after the process printed every thread's stack: why a
+        live process is doing nothing. Workers only: they register
+        ``faulthandler`` on SIGUSR1, which would end any other part."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGUSR1)
             time.sleep(1)
