@@ -226,8 +226,12 @@ def create_app(settings: Settings) -> faust.App:
         generation = app.consumer_generation_id
         owned = {tp for tp in app.consumer.assignment() if tp.topic == INTAKE}
         watch.retain(owned)
+        if not owned:
+            return
+        ends = await retry("end-offsets", scanner.end_offsets, INTAKE,
+                           sorted(tp.partition for tp in owned))
         for tp in sorted(owned):
-            end = await retry("end-offset", scanner.end_offset, tp.topic, tp.partition)
+            end = ends[tp.partition]
             behind = guard.expected[tp] if guard.knows(tp, generation) else await resume_point(tp)
             if watch.stalled(tp, behind, end, time.monotonic()):
                 # Fetched again, the records reach the agent as any others:

@@ -74,8 +74,13 @@ class PartitionScanner:
         return (await (await self._ensure()).beginning_offsets([tp]))[tp]
 
     async def end_offset(self, topic: str, partition: int) -> int:
-        tp = TopicPartition(topic, partition)
-        return (await (await self._ensure()).end_offsets([tp]))[tp]
+        return (await self.end_offsets(topic, [partition]))[partition]
+
+    async def end_offsets(self, topic: str, partitions: list[int]) -> dict[int, int]:
+        """Partition -> end offset, in one request."""
+        ends = await (await self._ensure()).end_offsets(
+            [TopicPartition(topic, p) for p in partitions])
+        return {tp.partition: end for tp, end in ends.items()}
 
     async def read(self, topic: str, partition: int, start: int, end: int) -> list:
         """Records with ``start <= offset < end`` (the range must exist)."""

@@ -51,11 +51,11 @@ def test_read_returns_exactly_the_range(broker):
         return ([r.offset for r in await scanner.read(topic, 0, 2, 5)],
                 [r.offset for r in await scanner.read(topic, 0, 0, 6)],
                 await scanner.start_offset(topic, 0), await scanner.end_offset(topic, 0),
-                await scanner.partitions(topic))
-    middle, whole, start, end, parts = _scan(broker.bootstrap, work)
+                await scanner.end_offsets(topic, [0]), await scanner.partitions(topic))
+    middle, whole, start, end, ends, parts = _scan(broker.bootstrap, work)
     assert middle == [2, 3, 4]
     assert whole == list(range(6))
-    assert (start, end, parts) == (0, 6, [0])
+    assert (start, end, ends, parts) == (0, 6, {0: 6}, [0])
 
 
 def test_contains_finds_a_record_by_ce_id_from_the_given_offset(broker):
