@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -74,7 +75,14 @@ class Settings(BaseSettings):
     partitions: int = Field(3, ge=1, description="partitions for topics hub creates")
     replication: int = Field(1, ge=1)
     retention_ms: int = Field(7 * 24 * 3600 * 1000)
-    worker_id: str = Field("hub-worker", description="faust app id = consumer group")
+    worker_id: str = Field("hub-worker", description="the router's consumer group")
+    state_dir: str | None = Field(
+        None, description="where stream stages keep their tables; default ./.hub/state")
+    fetch_wait_ms: int | None = Field(
+        None, ge=1, description="consumer fetch wait; default 10 ms embedded, 500 ms on Kafka")
+    dedupe_horizon_h: float = Field(
+        168, gt=0, description="how long an event id is remembered against redeliveries")
+    worker_metrics_port: int = Field(9091, ge=0, description="worker /metrics; 0: none")
     kafka_session_timeout_s: float | None = Field(
         None, description="consumer session timeout; default 6 s embedded, 30 s on Kafka"
     )
@@ -144,6 +152,19 @@ class Settings(BaseSettings):
         if self.kafka_session_timeout_s:
             return self.kafka_session_timeout_s
         return 6.0 if self.embedded else 30.0
+
+    @property
+    def state_path(self) -> Path:
+        return Path(self.state_dir) if self.state_dir else Path.cwd() / ".hub" / "state"
+
+    @property
+    def fetch_wait(self) -> int:
+        # Tansu answers a fetch when its wait ends, not when data arrives, so
+        # the wait is the latency floor of every hop there; Kafka answers as
+        # soon as data lands, so a long wait costs nothing.
+        if self.fetch_wait_ms:
+            return self.fetch_wait_ms
+        return 10 if self.embedded else 500
 
     def source_secret(self, source: str) -> str:
         return self.source_secrets[source].get_secret_value()

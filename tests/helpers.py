@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterable
@@ -24,10 +25,16 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "data"
 
 
+STATE_ROOT = Path(tempfile.mkdtemp(prefix="hub-test-state-"))
+
+
 def hub_env(bootstrap: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update({"HUB_KAFKA_BOOTSTRAP": bootstrap, "HUB_LOG_LEVEL": "INFO",
-                "HUB_PUBLISH_TIMEOUT_S": "2", "HUB_KAFKA_SESSION_TIMEOUT_S": "6"})
+                "HUB_PUBLISH_TIMEOUT_S": "2", "HUB_KAFKA_SESSION_TIMEOUT_S": "6",
+                # One state folder per broker: a restarted worker finds its table again.
+                "HUB_STATE_DIR": str(STATE_ROOT / bootstrap.replace(":", "_")),
+                "HUB_WORKER_METRICS_PORT": "0"})
     env.update(extra)
     return env
 

@@ -1,15 +1,89 @@
-"""The routing pipeline: identify -> classify -> flag -> assess risk -> route.
-Pure: given the same event, directory and policy it returns the same answer."""
+"""The routing pipeline as an ordered tuple of steps, each ``Draft -> Draft``:
+identify -> flag -> classify -> triage -> assess risk -> route.
+
+A ``Draft`` is the event with what the steps so far have decided. Each step
+is pure (same draft, directory and policy: same answer) and testable alone;
+a new concern (history, repeat and batch detection) is one more step."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
-from hub.event import Event, RoutedEvent
+from hub.event import Classification, CustomerMatch, Event, Risk, Route, RoutedEvent
 from hub.routers.classify import classify, flags_for
 from hub.routers.identity import CustomerDirectory
 from hub.routers.policy import Policy
 from hub.routers.risk import assess
+from hub.routers.triage import triage
+
+
+@dataclass(frozen=True)
+class Draft:
+    event: Event
+    customer: CustomerMatch | None = None
+    flags: tuple[str, ...] = ()
+    classification: Classification | None = None
+    triage: str | None = None
+    risk: Risk | None = None
+    route: Route | None = None
+
+    def routed(self) -> RoutedEvent:
+        return RoutedEvent(**self.event.model_dump(by_alias=True), customer=self.customer,
+                           classification=self.classification, flags=list(self.flags),
+                           risk=self.risk, route=self.route)
+
+
+Step = Callable[[Draft], Draft]
+
+
+@dataclass(frozen=True)
+class Identify:
+    directory: CustomerDirectory
+
+    def __call__(self, d: Draft) -> Draft:
+        return replace(d, customer=self.directory.resolve(d.event))
+
+
+def flag(d: Draft) -> Draft:
+    return replace(d, flags=tuple(flags_for(d.event)))
+
+
+def classify_step(d: Draft) -> Draft:
+    # A stopped car's rescue reads the flags: they are passed, not read twice.
+    return replace(d, classification=classify(d.event, flags=list(d.flags)))
+
+
+@dataclass(frozen=True)
+class Triage:
+    min_confidence: float
+
+    def __call__(self, d: Draft) -> Draft:
+        classification, reason = triage(d.event, d.classification, self.min_confidence)
+        return replace(d, classification=classification, triage=reason)
+
+
+def assess_risk(d: Draft) -> Draft:
+    risk = assess(d.event, d.customer, d.classification, list(d.flags))
+    flags = tuple(sorted({*d.flags, "major"})) if risk.level >= 4 else d.flags
+    return replace(d, risk=risk, flags=flags)
+
+
+@dataclass(frozen=True)
+class Decide:
+    policy: Policy
+    sla_scale: float = 1.0
+
+    def __call__(self, d: Draft) -> Draft:
+        route = self.policy.decide(d.customer.tier, d.classification.type, list(d.flags),
+                                   d.event.received_at, self.sla_scale, triage=d.triage)
+        return replace(d, route=route)
+
+
+def steps(directory: CustomerDirectory, policy: Policy, sla_scale: float = 1.0) -> tuple[Step,
+                                                                                        ...]:
+    return (Identify(directory), flag, classify_step, Triage(policy.triage.min_confidence),
+            assess_risk, Decide(policy, sla_scale))
 
 
 @dataclass
@@ -17,18 +91,17 @@ class Router:
     directory: CustomerDirectory
     policy: Policy
     sla_scale: float = 1.0
+    pipeline: tuple[Step, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.pipeline:
+            self.pipeline = steps(self.directory, self.policy, self.sla_scale)
 
     def route(self, event: Event) -> RoutedEvent:
-        customer = self.directory.resolve(event)
-        flags = flags_for(event)
-        classification = classify(event, flags=flags)  # a stopped car's rescue reads them
-        risk = assess(event, customer, classification, flags)
-        if risk.level >= 4:
-            flags = sorted({*flags, "major"})
-        route = self.policy.decide(customer.tier, classification.type, flags,
-                                   event.received_at, self.sla_scale)
-        return RoutedEvent(**event.model_dump(by_alias=True), customer=customer,
-                           classification=classification, flags=flags, risk=risk, route=route)
+        d = Draft(event)
+        for step in self.pipeline:
+            d = step(d)
+        return d.routed()
 
 
 def customer_key(routed: RoutedEvent) -> str:

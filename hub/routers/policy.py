@@ -41,10 +41,20 @@ class FlagRule(_Strict):
     queue: str | None = None
 
 
+class TriageRule(_Strict):
+    """Where what cannot be read, or is decided with low confidence, goes."""
+    queue: str = Field("triage", min_length=1)
+    priority: Priority = "P3"
+    first_response_h: float = Field(4, gt=0)
+    resolve_h: float = Field(72, gt=0)
+    min_confidence: float = Field(0.35, ge=0, le=1)
+
+
 class Policy(_Strict):
     version: int = 1
     routes: dict[str, dict[str, RouteRule]]
     flags: dict[str, FlagRule] = Field(default_factory=dict)
+    triage: TriageRule = Field(default_factory=TriageRule)
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:
@@ -63,11 +73,11 @@ class Policy(_Strict):
         return self
 
     def decide(self, tier: str, type_: str, flags: list[str], received_at: datetime,
-               scale: float) -> Route:
-        rule = self.routes[tier][type_]
+               scale: float, triage: str | None = None) -> Route:
+        rule = self.triage if triage else self.routes[tier][type_]
         priority, queue = rule.priority, rule.queue
         first_h, resolve_h = rule.first_response_h, rule.resolve_h
-        applied = [f"{tier}.{type_}"]
+        applied = [f"triage.{tier}.{type_}" if triage else f"{tier}.{type_}"]
         for flag, mod in self.flags.items():
             if flag not in flags:
                 continue

@@ -1,15 +1,15 @@
-"""The faust worker: hub.intake -> identify, classify, rate, route ->
-hub.routed.{tier}.{type}; what cannot be processed -> hub.deadletter.
+"""The stream worker: hub.intake -> identify, flag, classify, triage, rate,
+route -> hub.routed.{tier}.{type}; what cannot be processed -> hub.deadletter.
 
-One agent, ``concurrency=1`` (faust-streaming #606: higher concurrency can
-commit offsets past unfinished messages); scale with partitions and workers.
-At-least-once with the ledger (:mod:`hub.worker.ledger`) makes routing
-idempotent by event_id."""
+The router is a stage on the stream primitive (:mod:`hub.stream.runner`):
+ordered per partition, at-least-once, and idempotent by event_id (an
+upstream redelivery is skipped; a crashed batch's outputs are not written
+twice). Scale out with partitions and more workers."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
+import contextlib
 import faulthandler
 import logging
 import os
@@ -17,243 +17,158 @@ import signal
 import time
 from typing import Any
 
-import faust
 import orjson
 import structlog
-from aiokafka.errors import KafkaError
-from aiokafka.partitioner import DefaultPartitioner
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
 from pydantic import ValidationError
 
 from hub import cloudevents
-from hub.errors import BrokerUnavailable
+from hub.errors import ConfigError, HubError
 from hub.event import Event, utcnow
-from hub.kafka.topics import DEADLETTER, INTAKE
+from hub.kafka.topics import DEADLETTER, INTAKE, ROUTED
 from hub.routers.identity import CustomerDirectory
 from hub.routers.pipeline import Router, customer_key
 from hub.routers.policy import load_policy
 from hub.settings import Settings
-from hub.worker import ledger
-from hub.worker.contiguity import Contiguity, Verdict
+from hub.stream.records import Output, dead_letter
+from hub.stream.runner import DEADLETTERED, Options, Runner
+from hub.stream.state import PartitionState
 from hub.worker.customers import CustomerFeed
-from hub.worker.offsets import ensure_committed
-from hub.worker.stall import StallWatch
 
 log = structlog.get_logger("hub.worker")
-_partitioner = DefaultPartitioner()
-STALL_CHECK_S = 5.0  # how often the stall watch looks at the partitions' ends
-STALL_AFTER_S = 10.0  # a partition owing records and not moving for this long is fetched again
+
+ROUTED_TOTAL = Counter("hub_routed_total", "events routed", ["tier", "type", "queue", "channel"])
+ROUTE_SECONDS = Histogram("hub_route_latency_seconds", "received by the gateway -> routed",
+                          buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30))
+CUSTOMERS_KNOWN = Gauge("hub_customers", "customers in the directory")
 
 
-async def retry(what: str, action: Any, *args: Any) -> Any:
-    """Kafka writes the worker cannot skip: retried until they succeed, because
-    an unacknowledged intake offset must not be committed past them."""
-    delay = 0.2
-    while True:
+class RouterStage:
+    """One intake record in, one routed event (or a dead letter) out."""
+
+    inputs = (INTAKE,)
+    outputs = (*ROUTED, DEADLETTER)
+    deadletter = DEADLETTER
+
+    def __init__(self, name: str, router: Router) -> None:
+        self.name, self.router = name, router
+
+    def dedupe_key(self, record: Any) -> str | None:
+        return record.key.decode(errors="replace") if record.key else None
+
+    def process(self, record: Any, state: PartitionState) -> list[Output]:
         try:
-            return await action(*args)
-        except (KafkaError, OSError, TimeoutError, BrokerUnavailable) as exc:
-            log.warning("worker.retry", action=what, error=type(exc).__name__, delay_s=delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            event = Event.from_json(record.value)
+        except (orjson.JSONDecodeError, ValidationError, TypeError) as exc:
+            DEADLETTERED.labels(self.name, "invalid_event").inc()
+            log.error("event.deadlettered", reason="invalid_event", error=str(exc)[:300])
+            return [dead_letter(record, DEADLETTER, "invalid_event", str(exc))]
+        structlog.contextvars.bind_contextvars(event_id=event.event_id, channel=event.channel)
+        routed = self.router.route(event)
+        route = routed.route
+        now = utcnow()
+        ROUTED_TOTAL.labels(routed.customer.tier, routed.classification.type, route.queue,
+                            routed.channel).inc()
+        ROUTE_SECONDS.observe(max((now - event.received_at).total_seconds(), 0))
+        log.info("route.selected", topic=route.topic, queue=route.queue,
+                 priority=route.priority, risk=routed.risk.level,
+                 customer_matched_by=routed.customer.matched_by)
+        return [Output(route.topic, customer_key(routed).encode(),
+                       orjson.dumps(routed.model_dump(mode="json", by_alias=True)),
+                       cloudevents.headers(id=event.event_id, source="/hub/worker",
+                                           type="hub.routed.v1", time=now,
+                                           subject=route.queue))]
 
 
 class Failpoint:
     """Fault injection for the recovery tests: ``after_publish:N`` kills the
-    worker right after its Nth routed record; ``drop:N`` makes the agent lose
-    the first N records it is handed, unacknowledged, as faust does with a
-    prefetch it throws away."""
+    worker right after its Nth routed record was acknowledged, before its
+    input offset is committed: the worst instant."""
 
     def __init__(self, spec: str | None) -> None:
         name, _, count = (spec or "").partition(":")
-        n = int(count) if count.isdigit() else None
-        self.remaining = n if name == "after_publish" else None
-        self.drops = n if name == "drop" and n else 0
+        self.remaining = int(count) if name == "after_publish" and count.isdigit() else None
 
-    def tick(self) -> None:
+    def stored(self, outputs: int) -> None:
         if self.remaining is None:
             return
-        self.remaining -= 1
+        self.remaining -= outputs
         if self.remaining <= 0:
             log.warning("failpoint.hit", failpoint="after_publish")
             logging.shutdown()
             os._exit(137)
 
-    def drop(self) -> bool:
-        if self.drops <= 0:
-            return False
-        self.drops -= 1
-        return True
+
+def _metrics(port: int) -> None:
+    if not port:
+        return
+    try:
+        start_http_server(port, addr="127.0.0.1")
+        log.info("worker.metrics", url=f"http://127.0.0.1:{port}/metrics")
+    except OSError as exc:  # two workers on one machine: the second runs without
+        log.warning("worker.metrics_unavailable", port=port, error=str(exc))
 
 
-def create_app(settings: Settings) -> faust.App:
-    session = settings.session_timeout_s
-    app = faust.App(
-        settings.worker_id,
-        broker=f"kafka://{settings.bootstrap}",
-        store="memory://",
-        topic_partitions=settings.partitions,
-        topic_replication_factor=settings.replication,
-        producer_acks=-1,
-        consumer_auto_offset_reset="earliest",
-        processing_guarantee="at_least_once",
-        table_standby_replicas=0,
-        web_enabled=False,
-        broker_session_timeout=session,
-        broker_heartbeat_interval=max(session / 6, 0.5),
-        broker_rebalance_timeout=session,
-        broker_commit_interval=1.0,
-    )
+async def serve(settings: Settings) -> None:
     policy = load_policy(settings.policy_file)  # a bad policy stops the worker here
     directory = CustomerDirectory()
-    router = Router(directory, policy, settings.sla_scale)
-    feed = CustomerFeed(settings.bootstrap, directory)
-    guard = Contiguity()
-    watch = StallWatch(after_s=STALL_AFTER_S)
-    scanner = ledger.PartitionScanner(settings.bootstrap)
+    feed = CustomerFeed(settings.bootstrap, directory, settings.fetch_wait)
+    stage = RouterStage(settings.worker_id, Router(directory, policy, settings.sla_scale))
     failpoint = Failpoint(settings.failpoint)
-    intake = app.topic(INTAKE, key_type=bytes, value_type=bytes, value_serializer="raw",
-                       key_serializer="raw")
-    entries = app.Table("routing-ledger", default=None, partitions=settings.partitions,
-                        key_type=str, value_type=ledger.Entry)
 
-    @app.task
-    async def follow_customers() -> None:
-        await feed.follow()
+    async def fresh(records: list) -> None:
+        newest = max(r.timestamp for r in records) / 1000
+        await feed.fresh_for(newest)
+        CUSTOMERS_KNOWN.set(len(directory))
 
-    async def dead_letter(message: Any, reason: str, error: str) -> None:
-        value = message.value or b""
-        try:
-            text, b64 = value.decode(), None
-        except UnicodeDecodeError:
-            text, b64 = None, base64.b64encode(value).decode()
-        body = orjson.dumps({"reason": reason, "error": error, "topic": message.topic,
-                             "partition": message.partition, "offset": message.offset,
-                             "value": text, "value_base64": b64, "at": utcnow()})
-        ce_id = f"{message.topic}/{message.partition}/{message.offset}"
-        await retry("deadletter", app.producer.send_and_wait, DEADLETTER, message.key, body,
-                    None, None, cloudevents.headers(id=ce_id, source="/hub/worker",
-                                                    type="hub.deadletter.v1", time=utcnow()))
-        log.error("event.deadlettered", reason=reason, error=error[:300])
-
-    async def partition_for(topic: str, key: bytes) -> int:
-        parts = await retry("metadata", scanner.partitions, topic)
-        return _partitioner(key, parts, parts)
-
-    async def route_one(message: Any) -> None:
-        try:
-            event = Event.from_json(message.value)
-        except (orjson.JSONDecodeError, ValidationError, TypeError) as exc:
-            await dead_letter(message, "invalid_event", str(exc))
-            return
-        structlog.contextvars.bind_contextvars(event_id=event.event_id, channel=event.channel)
-        entry = entries.get(event.event_id)
-        if entry and entry.state == ledger.DONE:
-            log.info("route.duplicate", topic=entry.topic)
-            return
-        if entry and entry.state == ledger.INTENT and await retry(
-                "verify", scanner.contains, entry.topic, entry.partition, entry.offset,
-                event.event_id):
-            entries[event.event_id] = ledger.done(entry.topic, entry.partition, -1)
-            log.info("route.recovered", topic=entry.topic)
-            return
-        try:
-            routed = router.route(event)
-        except Exception as exc:  # a bug in a router must not stop the stream
-            log.exception("route.failed")
-            await dead_letter(message, "routing_failed", f"{type(exc).__name__}: {exc}")
-            return
-        topic, key = routed.route.topic, customer_key(routed).encode()
-        partition = await partition_for(topic, key)
-        start = await retry("end-offset", scanner.end_offset, topic, partition)
-        entries[event.event_id] = ledger.intent(topic, partition, start)
-        await retry("ledger-flush", app.producer.flush)
-        meta = await retry(
-            "publish", app.producer.send_and_wait, topic, key,
-            orjson.dumps(routed.model_dump(mode="json", by_alias=True)), partition, None,
-            cloudevents.headers(id=event.event_id, source="/hub/worker", type="hub.routed.v1",
-                                time=utcnow(), subject=routed.route.queue))
-        failpoint.tick()
-        entries[event.event_id] = ledger.done(topic, partition, meta.offset)
-        log.info("route.selected", topic=topic, queue=routed.route.queue,
-                 priority=routed.route.priority, risk=routed.risk.level,
-                 customer_matched_by=routed.customer.matched_by)
-
-    async def route_safely(message: Any) -> None:
-        try:
-            await route_one(message)
-        except Exception as exc:
-            # faust moves past a message whose agent raised: dead-letter it
-            # rather than lose it silently.
-            log.exception("route.crashed")
-            await dead_letter(message, "worker_error", f"{type(exc).__name__}: {exc}")
-        finally:
-            structlog.contextvars.clear_contextvars()
-
-    async def resume_point(tp: Any) -> int:
-        """Where a partition resumes: the group's commit, else the log start
-        (consumer_auto_offset_reset is earliest)."""
-        committed = app.consumer._committed_offset.get(tp)  # faust keeps a commit of 0 as None
-        return committed or await retry("log-start", scanner.start_offset, tp.topic, tp.partition)
-
-    @app.agent(intake, concurrency=1)
-    async def route(stream: Any) -> None:
-        log.info("worker.routing", customers=len(directory))
-        async for event in stream.noack().events():
-            message = event.message
-            if failpoint.drop():
-                continue
-            if not guard.knows(message.tp, message.generation_id):
-                guard.start(message.tp, message.generation_id, await resume_point(message.tp))
-            verdict = guard.check(message.tp, message.offset)
-            if verdict is Verdict.GAP:
-                start = guard.expected[message.tp]
-                log.warning("stream.gap", partition=message.partition, expected=start,
-                            got=message.offset)
-                missing = await retry("backfill", scanner.read, message.topic,
-                                      message.partition, start, message.offset)
-                for record in missing:
-                    await route_safely(record)
-                    guard.done(message.tp, record.offset)
-            if verdict is not Verdict.SEEN:
-                await route_safely(message)
-                guard.done(message.tp, message.offset)
-            event.ack()
-
-    @app.timer(STALL_CHECK_S)
-    async def watch_for_stalls() -> None:
-        if app.rebalancing:  # partitions paused and changing hands: nothing to judge yet
-            return
-        generation = app.consumer_generation_id
-        owned = {tp for tp in app.consumer.assignment() if tp.topic == INTAKE}
-        watch.retain(owned)
-        if not owned:
-            return
-        ends = await retry("end-offsets", scanner.end_offsets, INTAKE,
-                           sorted(tp.partition for tp in owned))
-        for tp in sorted(owned):
-            end = ends[tp.partition]
-            behind = guard.expected[tp] if guard.knows(tp, generation) else await resume_point(tp)
-            if watch.stalled(tp, behind, end, time.monotonic()):
-                # Fetched again, the records reach the agent as any others:
-                # in stream iteration (the ledger table needs it), acked and
-                # committed by faust. Still stalled next time: logged again.
-                log.warning("stream.stalled", partition=tp.partition, owed=behind, end=end)
-                await app.consumer.seek(tp, behind)
-
-    app.customer_feed = feed  # type: ignore[attr-defined]
-    return app
+    runner = Runner(stage, Options(
+        bootstrap=settings.bootstrap, state_dir=settings.state_path, partitions=settings.partitions,
+        replication=settings.replication, fetch_wait_ms=settings.fetch_wait,
+        session_timeout_s=settings.session_timeout_s,
+        horizon_s=settings.dedupe_horizon_h * 3600, before_batch=fresh,
+        after_store=failpoint.stored))
+    feeding = asyncio.create_task(feed.run())
+    started = time.monotonic()
+    # Nothing is routed before the directory has caught up with what it held at start.
+    waiter = asyncio.create_task(feed.ready.wait())
+    await asyncio.wait({feeding, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if feeding.done():
+        feeding.result()  # raises why the feed stopped
+    await runner.start()
+    _metrics(settings.worker_metrics_port)
+    routing = asyncio.create_task(runner.run())
+    joined = asyncio.create_task(runner.ready.wait())
+    await asyncio.wait({joined, routing, feeding}, return_when=asyncio.FIRST_COMPLETED)
+    if joined.done():
+        log.info("worker.routing", customers=len(directory), state=str(runner.file.path),
+                 partitions=sorted(tp.partition for tp in runner.parts),
+                 seconds_to_ready=round(time.monotonic() - started, 2))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        done, _ = await asyncio.wait({routing, feeding, stopping},
+                                     return_when=asyncio.FIRST_COMPLETED)
+        for task in done - {stopping}:
+            task.result()  # a stage that stopped on its own says why
+    finally:
+        for task in (routing, feeding):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await runner.stop()
+        log.info("worker.stopped")
 
 
 def run(settings: Settings) -> None:
-    from hub.logs import logging_dict_config
+    from hub.logs import configure
 
+    configure(settings.log_level)
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack
-    app = create_app(settings)
-    # Before faust starts, so the agent consumes from its first fetch on:
-    # records it leaves waiting in faust's queues can be dropped (see contiguity).
-    asyncio.run(ensure_committed(settings.bootstrap, settings.worker_id, INTAKE))
-    asyncio.run(app.customer_feed.catch_up())
-    worker = faust.Worker(app, loglevel=settings.log_level,
-                          logging_config=logging_dict_config(settings.log_level),
-                          redirect_stdouts=False, quiet=True)
-    worker.execute_from_commandline()
+    try:
+        asyncio.run(serve(settings))
+    except (ConfigError, HubError) as exc:
+        log.error("worker.failed", error=str(exc))
+        raise SystemExit(2) from None

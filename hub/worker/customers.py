@@ -3,11 +3,18 @@
 Every worker reads every partition from the beginning (no consumer group):
 identity needs all customers, not a share of them. Kafka compacts the topic;
 the embedded broker does not, so replay reads each update, which ends at the
-same state. The worker routes nothing until the replay has caught up."""
+same state. The worker routes nothing until the replay has caught up.
+
+Freshness is a promise, not a hope: the feed notes when it last asked for the
+topic's end and then read up to it (``fresh_as_of``), and the router waits
+before a batch until that moment is no more than ``FRESH_WITHIN_S`` older
+than the batch's newest event. A customer record the broker acknowledged is
+then known to every event received at least that long after it."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import orjson
 import structlog
@@ -16,8 +23,11 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from hub.errors import ConfigError
 from hub.kafka.topics import CUSTOMERS
 from hub.routers.identity import CustomerDirectory
+from hub.stream.scanner import Scanner
 
 log = structlog.get_logger("hub.worker.customers")
+FRESH_WITHIN_S = 0.5
+MAX_WAIT_S = 2.0  # a stuck feed delays routing this long, then routes with a warning
 
 
 async def _caught_up(consumer: AIOKafkaConsumer, target: dict[TopicPartition, int]) -> bool:
@@ -28,11 +38,14 @@ async def _caught_up(consumer: AIOKafkaConsumer, target: dict[TopicPartition, in
 
 
 class CustomerFeed:
-    def __init__(self, bootstrap: str, directory: CustomerDirectory) -> None:
-        self.bootstrap = bootstrap
+    def __init__(self, bootstrap: str, directory: CustomerDirectory,
+                 fetch_wait_ms: int = 10, **client: object) -> None:
+        self.bootstrap, self.client = bootstrap, client
         self.directory = directory
+        self.fetch_wait_ms = fetch_wait_ms
         self.ready = asyncio.Event()
-        self.positions: dict[TopicPartition, int] = {}
+        self.fresh_as_of = 0.0  # epoch seconds
+        self._changed = asyncio.Event()
 
     def apply(self, key: bytes | None, value: bytes | None) -> None:
         if key is None:
@@ -49,48 +62,56 @@ class CustomerFeed:
             return
         self.directory.apply(customer_id, record)
 
-    async def catch_up(self) -> None:
-        """Replay the topic to its current end (before the worker routes anything)."""
-        consumer, tps = await self._open()
-        try:
-            target = await consumer.end_offsets(tps)
-            while not await _caught_up(consumer, target):
-                await self._poll(consumer)
-            self.positions = {tp: await consumer.position(tp) for tp in tps}
-            self.ready.set()
-            log.info("customers.loaded", customers=len(self.directory))
-        finally:
-            await consumer.stop()
-
-    async def follow(self) -> None:
-        """Apply updates and deletions as they come, for as long as the worker runs."""
-        if not self.ready.is_set():
-            await self.catch_up()
-        consumer, tps = await self._open()
-        try:
-            for tp in tps:
-                consumer.seek(tp, self.positions.get(tp, 0))
-            while True:
-                await self._poll(consumer)
-        finally:
-            await consumer.stop()
-
-    async def _open(self) -> tuple[AIOKafkaConsumer, list[TopicPartition]]:
+    async def run(self) -> None:
+        """Replay the topic, then follow it for as long as the worker runs."""
+        scanner = Scanner(self.bootstrap, **self.client)
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                    auto_offset_reset="earliest")
+                                    auto_offset_reset="earliest",
+                                    fetch_max_wait_ms=self.fetch_wait_ms, **self.client)
         await consumer.start()
-        cluster = await consumer._client.fetch_all_metadata()
-        partitions = cluster.partitions_for_topic(CUSTOMERS) or set()
-        if not partitions:
+        try:
+            partitions = await scanner.partitions(CUSTOMERS)
+        except Exception as exc:
             await consumer.stop()
-            raise ConfigError(f"topic {CUSTOMERS} does not exist: run `hub topics create`")
-        tps = [TopicPartition(CUSTOMERS, p) for p in sorted(partitions)]
+            await scanner.close()
+            raise ConfigError(f"topic {CUSTOMERS} does not exist: run `hub topics create`") \
+                from exc
+        tps = [TopicPartition(CUSTOMERS, p) for p in partitions]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
-        return consumer, tps
+        try:
+            while True:
+                asked = time.time()
+                target = await scanner.end_offsets(tps)
+                while not await _caught_up(consumer, target):
+                    await self._poll(consumer, 200)
+                self.fresh_as_of = asked
+                self._changed.set()
+                self._changed.clear()
+                if not self.ready.is_set():
+                    self.ready.set()
+                    log.info("customers.loaded", customers=len(self.directory))
+                await self._poll(consumer, 100)
+        finally:
+            await consumer.stop()
+            await scanner.close()
 
-    async def _poll(self, consumer: AIOKafkaConsumer) -> None:
-        batches = await consumer.getmany(timeout_ms=500)
+    async def fresh_for(self, received_at: float) -> None:
+        """Wait until every record acknowledged ``FRESH_WITHIN_S`` before
+        ``received_at`` (epoch seconds) is applied."""
+        deadline = time.monotonic() + MAX_WAIT_S
+        while self.fresh_as_of < received_at - FRESH_WITHIN_S:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                log.warning("customers.stale", behind_s=round(received_at - self.fresh_as_of, 3))
+                return
+            try:
+                await asyncio.wait_for(self._changed.wait(), left)
+            except TimeoutError:
+                pass
+
+    async def _poll(self, consumer: AIOKafkaConsumer, timeout_ms: int) -> None:
+        batches = await consumer.getmany(timeout_ms=timeout_ms)
         for records in batches.values():
             for r in records:
                 self.apply(r.key, r.value)

@@ -99,33 +99,64 @@ def test_sigkill_mid_stream_loses_nothing_and_routes_nothing_twice(private_broke
         twice = {k: v for k, v in counts.items() if v > 1}
         assert not twice, f"routed more than once: {twice}"
         if failpoint:
-            assert '"route.recovered"' in second.log()
+            assert '"stream.recovered"' in second.log()
     finally:
         second.stop()
 
 
-@pytest.mark.parametrize("drop, told", [(30, '"stream.stalled"'), (5, '"stream.gap"')])
-def test_records_the_stream_never_hands_over_are_routed(private_broker, logs_dir, drop, told):
-    """faust can drop what it fetched (a flow stop, a rebalance) with its fetch
-    position past it. ``drop:N`` has the agent lose the first N records it is
-    handed, unacknowledged. All 30 lost: nothing comes after them, and only the
-    stall watch can notice. The first 5 lost: they are the heads of their
-    partitions, with no commit before them, and the records after them reveal
-    the hole."""
+def test_two_workers_share_the_partitions_and_one_is_sigkilled(private_broker, logs_dir):
+    """The survivor takes the dead worker's partitions over, finishes what it
+    left half-done and routes nothing twice."""
     bootstrap = private_broker.bootstrap
-    events = _events(30, f"drop{drop}")
-    _publish(bootstrap, events)  # all waiting before the worker starts, as after an outage
-    worker = Proc("worker", hub_env(bootstrap, HUB_FAILPOINT=f"drop:{drop}"), logs_dir).start()
+    events = _events(300, "pair")
+    a = Proc("worker", hub_env(bootstrap), logs_dir).start()
+    b = Proc("worker", hub_env(bootstrap), logs_dir).start()
+    a.wait_log('"worker.routing"')
+    b.wait_log('"worker.routing"')
+    producer = threading.Thread(target=_publish, args=(bootstrap, events, 0.01))
+    producer.start()
     try:
+        deadline = time.monotonic() + 90
+        while sum(_routed_count(bootstrap).values()) < 60:
+            assert time.monotonic() < deadline, a.log()[-2000:]
+            time.sleep(0.2)
+        a.kill()
+        producer.join()
+        assert sum(_routed_count(bootstrap).values()) < len(events)  # killed mid-stream
         try:
-            wait_for(bootstrap, ROUTED, [e.event_id for e in events], timeout=90)
+            wait_for(bootstrap, ROUTED, [e.event_id for e in events], timeout=120)
         except AssertionError as exc:
-            raise AssertionError(f"{exc}\n--- worker:\n{worker.stacks()}") from None
-        assert told in worker.log()
-        time.sleep(3)  # a record routed twice would show up now
+            raise AssertionError(f"{exc}\n--- survivor:\n{b.stacks()}") from None
+        time.sleep(3)  # anything routed twice would show up now
         counts = _routed_count(bootstrap)
         assert set(counts) == {e.event_id for e in events}
+        assert max(counts.values()) == 1, {k: v for k, v in counts.items() if v > 1}
+    finally:
+        producer.join()
+        a.stop()
+        b.stop()
+
+
+def test_an_upstream_redelivery_is_routed_once_also_after_a_restart(private_broker, logs_dir):
+    """The same event id in a second intake record (another gateway replica
+    took the retry) is skipped, by the table the restarted worker reads back."""
+    bootstrap = private_broker.bootstrap
+    events = _events(5, "again")
+    worker = Proc("worker", hub_env(bootstrap), logs_dir).start()
+    try:
+        _publish(bootstrap, events + events[:2])
+        wait_for(bootstrap, ROUTED, [e.event_id for e in events], timeout=60)
+        worker.stop()
+        worker = Proc("worker", hub_env(bootstrap), logs_dir).start()
+        worker.wait_log('"worker.routing"')
+        _publish(bootstrap, events[2:])
+        fresh = _events(1, "after")
+        _publish(bootstrap, fresh)
+        wait_for(bootstrap, ROUTED, [fresh[0].event_id], timeout=60)
+        time.sleep(1)
+        counts = _routed_count(bootstrap)
         assert max(counts.values()) == 1, counts
+        assert '"stream.duplicate"' in worker.log()
     finally:
         worker.stop()
 

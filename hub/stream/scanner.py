@@ -1,0 +1,92 @@
+"""Reads partitions directly, outside any consumer group: end offsets,
+ranges of records, the changelog's tail. A client of its own, because the
+embedded broker answers a request on a connection only after the fetch
+long-poll before it: on the group consumer's connection every end-offset
+request would wait for a fetch to time out."""
+
+from __future__ import annotations
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+
+
+class Scanner:
+    def __init__(self, bootstrap: str, **client: object) -> None:
+        self._bootstrap, self._client = bootstrap, client
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def _ensure(self) -> AIOKafkaConsumer:
+        if self._consumer is None:
+            consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap,
+                                        enable_auto_commit=False, fetch_max_wait_ms=50,
+                                        **self._client)
+            await consumer.start()
+            self._consumer = consumer
+        return self._consumer
+
+    async def close(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None
+
+    async def partitions(self, topic: str) -> list[int]:
+        consumer = await self._ensure()
+        found = consumer.partitions_for_topic(topic)
+        if not found:
+            await consumer.topics()  # public metadata refresh
+            found = consumer.partitions_for_topic(topic)
+        if not found:
+            raise KafkaError(f"topic {topic} does not exist")
+        return sorted(found)
+
+    async def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        if not tps:
+            return {}
+        return dict(await (await self._ensure()).end_offsets(tps))
+
+    async def start_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        if not tps:
+            return {}
+        return dict(await (await self._ensure()).beginning_offsets(tps))
+
+    async def read(self, ranges: dict[TopicPartition, tuple[int, int]]) -> list:
+        """Records with ``start <= offset < end`` for each partition's range."""
+        return await self._read({tp: r for tp, r in ranges.items() if r[0] < r[1]}, True)
+
+    async def read_from(self, starts: dict[TopicPartition, int]) -> list:
+        """Every record from each partition's start to its end.
+
+        Not "up to the end offset": the embedded broker reports the end of a
+        partition as one past the first offset of its last record batch, so
+        a batch of ten records written at once looks like one. A fetch
+        returns whole batches, so reading until the position passes the
+        reported end and keeping everything gets the whole of it."""
+        ends = await self.end_offsets(list(starts))
+        return await self._read({tp: (s, ends[tp]) for tp, s in starts.items()}, False)
+
+    async def _read(self, wanted: dict[TopicPartition, tuple[int, int]], bounded: bool) -> list:
+        if not wanted:
+            return []
+        consumer = await self._ensure()
+        consumer.assign(list(wanted))
+        try:
+            for tp, (start, _) in wanted.items():
+                consumer.seek(tp, start)
+            out: list = []
+            left = set(wanted)
+            while left:
+                batch = await consumer.getmany(*left, timeout_ms=1000)
+                for tp, records in batch.items():
+                    start, end = wanted[tp]
+                    out += [r for r in records
+                            if start <= r.offset and (r.offset < end or not bounded)]
+                for tp in list(left):
+                    # Unbounded: past the reported end, and a fetch that brought
+                    # nothing more (the reported end can lie inside the last batch).
+                    if await consumer.position(tp) >= wanted[tp][1] and (
+                            bounded or not batch.get(tp)):
+                        left.discard(tp)
+            return out
+        finally:
+            # Left assigned, the client would keep long-polling these partitions.
+            consumer.unsubscribe()

@@ -1,0 +1,180 @@
+"""A stage's state: a key-value table per input partition, kept in a local
+SQLite file and made durable by a changelog topic co-partitioned with the
+input (partition p of the changelog belongs to partition p of the input).
+
+Kafka is the truth, the file a cache of it: the file records how far into
+the changelog it is, so a restarted worker reads only the changelog's tail,
+however long the history (Kafka Streams keeps RocksDB and a checkpoint file
+for the same reason). A partition that moves to a worker without the file
+replays its changelog from the start; on Apache Kafka compaction bounds that
+to the live keys. A changelog that ends before the file's position means the
+broker lost it (a memory-only broker restarted): the file's rows for that
+partition are dropped and rebuilt from what the broker has.
+
+Writes are buffered per batch (``put``/``delete``), sent to the changelog with
+the batch's outputs, and applied to the file after the broker acknowledged
+them (``applied``)."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+_SEP = "\x1f"
+
+
+def changelog_key(ns: str, key: str) -> bytes:
+    return f"{ns}{_SEP}{key}".encode()
+
+
+def split_key(raw: bytes) -> tuple[str, str]:
+    ns, _, key = raw.decode().partition(_SEP)
+    return ns, key
+
+
+class StateFile:
+    """One SQLite file per worker slot. Two workers on one machine take two
+    slots (an exclusive lock per slot), so a restarted worker finds its own
+    file again and no two processes write one file."""
+
+    def __init__(self, directory: Path, group: str) -> None:
+        directory = directory / group
+        directory.mkdir(parents=True, exist_ok=True)
+        slot = 0
+        while True:
+            lock = (directory / f"slot-{slot}.lock").open("a")
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                lock.close()
+                slot += 1
+        self._lock = lock  # held for the life of the process
+        self.path = directory / f"slot-{slot}.sqlite"
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        # A lost write is rebuilt from the changelog: fsync on checkpoints only.
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript("""
+            CREATE TABLE IF NOT EXISTS kv (part INTEGER, ns TEXT, key TEXT, value BLOB,
+                                           at REAL, PRIMARY KEY (part, ns, key));
+            CREATE INDEX IF NOT EXISTS kv_age ON kv (part, ns, at);
+            CREATE TABLE IF NOT EXISTS position (part INTEGER PRIMARY KEY, next INTEGER,
+                                                 last TEXT);
+        """)
+
+    def position(self, part: int) -> tuple[int, str | None]:
+        """The changelog offset the file has read to, and a digest of the
+        record before it: what tells this broker's changelog from another's."""
+        row = self.db.execute("SELECT next, last FROM position WHERE part = ?",
+                              (part,)).fetchone()
+        return (row[0], row[1]) if row else (0, None)
+
+    def reset(self, part: int) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM kv WHERE part = ?", (part,))
+            self.db.execute("DELETE FROM position WHERE part = ?", (part,))
+
+    def write(self, part: int, changes: list[tuple[str, str, Any]], next_offset: int,
+              last: str | None) -> None:
+        now = time.time()
+        puts = [(part, ns, key, orjson.dumps(v), _age(v, now)) for ns, key, v in changes
+                if v is not None]
+        dels = [(part, ns, key) for ns, key, v in changes if v is None]
+        self.db.execute("BEGIN")
+        try:
+            if dels:
+                self.db.executemany("DELETE FROM kv WHERE part=? AND ns=? AND key=?", dels)
+            if puts:
+                self.db.executemany("INSERT OR REPLACE INTO kv VALUES (?, ?, ?, ?, ?)", puts)
+            self.db.execute("INSERT OR REPLACE INTO position VALUES (?, ?, ?)",
+                            (part, next_offset, last))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def get(self, part: int, ns: str, key: str) -> Any:
+        row = self.db.execute("SELECT value FROM kv WHERE part=? AND ns=? AND key=?",
+                              (part, ns, key)).fetchone()
+        return orjson.loads(row[0]) if row else None
+
+    def older_than(self, part: int, ns: str, before: float, limit: int) -> list[str]:
+        rows = self.db.execute("SELECT key FROM kv WHERE part=? AND ns=? AND at < ? LIMIT ?",
+                               (part, ns, before, limit))
+        return [r[0] for r in rows]
+
+    def count(self, part: int | None = None) -> int:
+        if part is None:
+            return self.db.execute("SELECT COUNT(*) FROM kv").fetchone()[0]
+        return self.db.execute("SELECT COUNT(*) FROM kv WHERE part=?", (part,)).fetchone()[0]
+
+    def close(self) -> None:
+        self.db.close()
+        self._lock.close()
+
+
+def digest(key: bytes | None, value: bytes | None) -> str:
+    return hashlib.sha1((key or b"") + b"\0" + (value or b""), usedforsecurity=False).hexdigest()
+
+
+def _age(value: Any, now: float) -> float:
+    """Entries may carry their time as ``t`` (epoch seconds): what the horizon prunes by."""
+    if isinstance(value, dict) and isinstance(value.get("t"), int | float):
+        return float(value["t"])
+    return now
+
+
+class PartitionState:
+    """The table of one input partition, as a stage's steps see it."""
+
+    def __init__(self, file: StateFile, part: int) -> None:
+        self.file, self.part = file, part
+        self._pending: dict[tuple[str, str], Any] = {}
+        self._last: str | None = None
+
+    def get(self, ns: str, key: str) -> Any:
+        if (ns, key) in self._pending:
+            return self._pending[(ns, key)]
+        return self.file.get(self.part, ns, key)
+
+    def put(self, ns: str, key: str, value: Any) -> None:
+        self._pending[(ns, key)] = value
+
+    def delete(self, ns: str, key: str) -> None:
+        self._pending[(ns, key)] = None
+
+    def changes(self) -> list[tuple[str, str, Any]]:
+        return [(ns, key, v) for (ns, key), v in self._pending.items()]
+
+    def changelog_records(self) -> list[tuple[bytes, bytes | None]]:
+        records = [(changelog_key(ns, key), None if v is None else orjson.dumps(v))
+                   for (ns, key), v in self._pending.items()]
+        self._last = digest(*records[-1]) if records else None
+        return records
+
+    def applied(self, next_offset: int) -> None:
+        """The broker acknowledged the pending changes, up to ``next_offset``."""
+        if self._pending:
+            self.file.write(self.part, self.changes(), next_offset, self._last)
+        self._pending.clear()
+
+    def discard(self) -> None:
+        self._pending.clear()
+
+    def replay(self, records: list) -> int:
+        """Apply changelog records read from the broker; returns the next offset."""
+        changes = []
+        for r in records:
+            ns, key = split_key(r.key)
+            changes.append((ns, key, None if r.value is None else orjson.loads(r.value)))
+        next_offset = records[-1].offset + 1
+        self.file.write(self.part, changes, next_offset, digest(records[-1].key,
+                                                                 records[-1].value))
+        return next_offset
