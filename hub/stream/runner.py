@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -70,6 +71,8 @@ class Stage(Protocol):
 
     def dedupe_key(self, record: Any) -> str | None: ...
 
+    # May be a coroutine function: a stage with side effects (the dispatcher)
+    # awaits them here; records of a partition still go one at a time.
     def process(self, record: Any, state: PartitionState) -> list[Output]: ...
 
 
@@ -300,7 +303,7 @@ class Runner:
         state, outputs = part.state, []
         checkpoint = self._checkpoint(part)
         for record in records:
-            outputs += self._one(tp, part, record)
+            outputs += await self._one(tp, part, record)
         state.put(CHECKPOINT, _tp_name(tp), checkpoint)
         try:
             next_changelog = await self._send_all(outputs, tp.partition, state)
@@ -328,7 +331,7 @@ class Runner:
             part.floor.clear()
         BATCHES.labels(self.stage.name).observe(time.perf_counter() - started)
 
-    def _one(self, tp: TopicPartition, part: _Partition, record: Any) -> list[Output]:
+    async def _one(self, tp: TopicPartition, part: _Partition, record: Any) -> list[Output]:
         structlog.contextvars.clear_contextvars()
         key = self.stage.dedupe_key(record)
         try:
@@ -341,6 +344,8 @@ class Runner:
                 part.state.put(SEEN, key, {"o": record.offset, "t": time.time()})
             try:
                 produced = self.stage.process(record, part.state)
+                if inspect.isawaitable(produced):
+                    produced = await produced
             except Exception as exc:  # a bug in a step must not stop the stream
                 reason = exc.code if isinstance(exc, HubError) else "processing_failed"
                 log.exception("stream.failed", reason=reason)
