@@ -1,4 +1,4 @@
-"""structlog JSON logging for every process, stdlib loggers (faust, aiokafka,
+"""structlog JSON logging for every process, stdlib loggers (aiokafka,
 uvicorn) included, so operators read one format."""
 
 from __future__ import annotations
@@ -50,8 +50,6 @@ def logging_dict_config(level: str = "INFO") -> dict:
         "loggers": {
             # aiokafka's INFO is chatty but says when groups join: keep it for DEBUG runs.
             "aiokafka": {"level": "DEBUG" if level == "DEBUG" else "WARNING"},
-            "faust": {"level": level},
-            "mode": {"level": "WARNING"},
             "uvicorn.access": {"level": "WARNING"},
         },
     }

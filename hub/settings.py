@@ -89,8 +89,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     failpoint: str | None = Field(
         None, description="tests only: 'after_publish:N' kills the worker after its Nth "
-                          "routed record, before the ledger marks it done; 'drop:N' loses "
-                          "the first N records handed to the agent, unacknowledged")
+                          "routed record, after its outputs are stored and before its input "
+                          "offset is committed: the worst instant")
     policy_file: str | None = Field(None, description="routing policy TOML; default: built in")
 
     @classmethod

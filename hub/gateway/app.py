@@ -20,6 +20,7 @@ from hub.event import utcnow
 from hub.gateway.ingest import Ingest, request_meta
 from hub.gateway.metrics import LATENCY, REQUESTS
 from hub.kafka.bus import Bus
+from hub.kafka.groups import GroupWatch
 from hub.settings import Settings
 
 log = structlog.get_logger("hub.gateway")
@@ -87,11 +88,13 @@ def _handler(connector: Connector, spec: ChannelSpec, ingest: Ingest,
 def create_app(settings: Settings, channels: tuple[ChannelSpec, ...] = CHANNELS) -> FastAPI:
     bus = Bus(settings)
     ingest = Ingest(bus)
+    workers = GroupWatch(settings.bootstrap, settings.worker_id)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await bus.ping()  # connect early when we can; requests retry when we cannot
         yield
+        await workers.close()
         await bus.close()
 
     app = FastAPI(title="hub gateway", version="1", lifespan=lifespan,
@@ -111,10 +114,18 @@ def create_app(settings: Settings, channels: tuple[ChannelSpec, ...] = CHANNELS)
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["ops"])
-    async def readyz() -> Response:
-        if await bus.ping():
-            return JSONResponse({"status": "ready"})
-        return JSONResponse({"status": "broker_unavailable"}, 503, headers={"Retry-After": "5"})
+    async def readyz(scope: str = "routing") -> Response:
+        """Ready when events are stored and routed: the broker answers and a
+        worker has joined its group. ``?scope=intake`` asks only the first, for a
+        load balancer that should keep taking posts while workers restart."""
+        if not await bus.ping():
+            return JSONResponse({"status": "broker_unavailable"}, 503,
+                                headers={"Retry-After": "5"})
+        if scope != "intake" and not await workers.members():
+            return JSONResponse({"status": "not_routing",
+                                 "detail": f"no worker in consumer group {workers.group}"},
+                                503, headers={"Retry-After": "5"})
+        return JSONResponse({"status": "ready"})
 
     @app.get("/metrics", tags=["ops"])
     async def metrics() -> Response:

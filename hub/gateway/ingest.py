@@ -23,7 +23,7 @@ _DROP_HEADERS = {"cookie", "authorization"}
 
 class RecentIds:
     """Ids this replica stored lately: answers ``duplicate`` to a redelivery.
-    A hint for the upstream only; the worker's ledger is what prevents a
+    A hint for the upstream only; the router's seen-key table (hub.stream) is what prevents a
     second routed event (another replica may have taken the first delivery)."""
 
     def __init__(self, size: int = 100_000) -> None:

@@ -33,9 +33,9 @@ def unreadable(event: Event) -> str | None:
     text = f"{event.subject or ''} {event.text}".strip()
     hinted = event.context.ivr_path or event.context.topic_hint
     if not text:
-        if event.attachments:
-            return "no words, only attachments"
-        return None if hinted else "empty message"
+        if hinted:
+            return None  # the customer pressed a key or chose a topic: that is words enough
+        return "no words, only attachments" if event.attachments else "empty message"
     clean = _NOISE.sub(" ", text)
     cjk, words = len(_CJK.findall(clean)), len(_WORD.findall(clean))
     if cjk >= 2 or words >= 2:
@@ -55,6 +55,9 @@ def triage(event: Event, classification: Classification,
         return Classification(type="inquiry", category="other", confidence=0.0,
                               method="triage", reasons=[reason]), reason
     if classification.type != "rescue" and classification.confidence < min_confidence:
-        return classification, (f"low confidence: {classification.type} at "
-                                f"{classification.confidence:.2f} < {min_confidence}")
+        reason = (f"low confidence: {classification.type} at "
+                  f"{classification.confidence:.2f} < {min_confidence}")
+        # The reason travels with the event: the triage desk reads why it is there.
+        return classification.model_copy(
+            update={"reasons": [*classification.reasons, reason]}), reason
     return classification, None

@@ -84,9 +84,11 @@ class StateFile:
     def write(self, part: int, changes: list[tuple[str, str, Any]], next_offset: int,
               last: str | None) -> None:
         now = time.time()
-        puts = [(part, ns, key, orjson.dumps(v), _age(v, now)) for ns, key, v in changes
+        # A replayed changelog may write and delete one key: the last change wins.
+        final = {(ns, key): v for ns, key, v in changes}
+        puts = [(part, ns, key, orjson.dumps(v), _age(v, now)) for (ns, key), v in final.items()
                 if v is not None]
-        dels = [(part, ns, key) for ns, key, v in changes if v is None]
+        dels = [(part, ns, key) for (ns, key), v in final.items() if v is None]
         self.db.execute("BEGIN")
         try:
             if dels:

@@ -1,1 +1,1 @@
-"""The stream worker (faust-streaming): hub.intake -> hub.routed.{tier}.{type}."""
+"""The stream worker (a stage on hub.stream): hub.intake -> hub.routed.{tier}.{type}."""

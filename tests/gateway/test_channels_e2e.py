@@ -86,7 +86,7 @@ def test_redelivery_gets_same_id_and_one_routed_event(broker, gateway, worker):
     time.sleep(3)  # ...give the worker time to (wrongly) route the copies
     routed = [r for r in read_topics(broker.bootstrap, ROUTED) if ce_id(r) == event_id]
     assert len(routed) == 1
-    assert worker.log().count('"route.duplicate"') >= 2
+    assert worker.log().count('"stream.duplicate"') >= 2
 
 
 def _publishes_nothing(broker, send) -> httpx.Response:
@@ -186,7 +186,7 @@ def test_raw_request_is_kept_for_audit(broker, gateway):
     assert dict(raw.headers)["ce_type"] == b"hub.raw.v1"
 
 
-def test_ops_endpoints(gateway):
+def test_ops_endpoints(gateway, worker):
     assert httpx.get(f"{gateway}/healthz").json() == {"status": "ok"}
     assert httpx.get(f"{gateway}/readyz").json() == {"status": "ready"}
     openapi = httpx.get(f"{gateway}/openapi.json").json()
