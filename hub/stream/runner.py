@@ -243,9 +243,8 @@ class Runner:
             log.warning("stream.state_reset", partition=part, had=start)
             self.file.reset(part)
             start = 0
-        records = await retry("changelog", self.scanner.read_from, {tp: max(start, first)})
-        if records:
-            state.replay(records)
+        await retry("changelog", self.scanner.read_from, {tp: max(start, first)},
+                    sink=state.replay)
         STATE_ENTRIES.labels(self.stage.name).set(self.file.count())
 
     async def _same_changelog(self, tp: TopicPartition, start: int, last: str | None,

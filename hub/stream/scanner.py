@@ -6,6 +6,8 @@ request would wait for a fetch to time out."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
@@ -53,18 +55,23 @@ class Scanner:
         """Records with ``start <= offset < end`` for each partition's range."""
         return await self._read({tp: r for tp, r in ranges.items() if r[0] < r[1]}, True)
 
-    async def read_from(self, starts: dict[TopicPartition, int]) -> list:
+    async def read_from(self, starts: dict[TopicPartition, int],
+                        sink: Callable[[list], object] | None = None) -> list:
         """Every record from each partition's start to its end.
 
         Not "up to the end offset": the embedded broker reports the end of a
         partition as one past the first offset of its last record batch, so
         a batch of ten records written at once looks like one. A fetch
         returns whole batches, so reading until the position passes the
-        reported end and keeping everything gets the whole of it."""
-        ends = await self.end_offsets(list(starts))
-        return await self._read({tp: (s, ends[tp]) for tp, s in starts.items()}, False)
+        reported end and keeping everything gets the whole of it.
 
-    async def _read(self, wanted: dict[TopicPartition, tuple[int, int]], bounded: bool) -> list:
+        With ``sink``, each fetched batch goes to it instead of the result: a
+        changelog of a million records is replayed without holding it."""
+        ends = await self.end_offsets(list(starts))
+        return await self._read({tp: (s, ends[tp]) for tp, s in starts.items()}, False, sink)
+
+    async def _read(self, wanted: dict[TopicPartition, tuple[int, int]], bounded: bool,
+                    sink: Callable[[list], object] | None = None) -> list:
         if not wanted:
             return []
         consumer = await self._ensure()
@@ -78,8 +85,12 @@ class Scanner:
                 batch = await consumer.getmany(*left, timeout_ms=1000)
                 for tp, records in batch.items():
                     start, end = wanted[tp]
-                    out += [r for r in records
+                    kept = [r for r in records
                             if start <= r.offset and (r.offset < end or not bounded)]
+                    if sink is None:
+                        out += kept
+                    elif kept:
+                        sink(kept)
                 for tp in list(left):
                     # Unbounded: past the reported end, and a fetch that brought
                     # nothing more (the reported end can lie inside the last batch).

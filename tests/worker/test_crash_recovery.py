@@ -57,7 +57,7 @@ def test_sigkill_mid_stream_loses_nothing_and_routes_nothing_twice(private_broke
                                                                     failpoint):
     """Without a failpoint the kill lands wherever the stream is; with
     ``after_publish:N`` the worker dies right after the Nth routed record was
-    acknowledged and before the ledger says done: the worst instant."""
+    acknowledged and before its input offset was committed: the worst instant."""
     bootstrap = private_broker.bootstrap
     extra = {"HUB_FAILPOINT": failpoint} if failpoint else {}
     events = _events(240, failpoint.replace(":", "") if failpoint else "kill")
