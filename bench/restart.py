@@ -53,7 +53,7 @@ async def write_history(bootstrap: str, events: int, partitions: int) -> float:
     try:
         pending = []
         for i in range(events):
-            key = changelog_key(SEEN, str(uuid.uuid5(uuid.NAMESPACE_URL, f"e{i}")))
+            key = changelog_key(SEEN, f"hub.intake/{uuid.uuid5(uuid.NAMESPACE_URL, f'e{i}')}")
             value = orjson.dumps({"o": i // partitions, "t": now})
             pending.append(await producer.send(f"{GROUP}-changelog", value, key=key,
                                                partition=i % partitions))

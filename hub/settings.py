@@ -88,9 +88,9 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     failpoint: str | None = Field(
-        None, description="tests only: 'after_publish:N' kills the worker after its Nth "
-                          "routed record, after its outputs are stored and before its input "
-                          "offset is committed: the worst instant")
+        None, description="tests only: 'after_publish:N' kills the worker once N outputs "
+                          "are stored, before the batch's table is; 'after_state:N' after "
+                          "the table, before the input offset is committed")
     policy_file: str | None = Field(None, description="routing policy TOML; default: built in")
 
     @classmethod

@@ -18,7 +18,12 @@ TICKET_UPDATES = "hub.ticket-updates"
 ESCALATIONS = "hub.escalations"
 ALERTS = "hub.alerts"
 REPLIES = "hub.replies"
+CASES = "hub.cases"
+DELIVERIES = "hub.deliveries"
 DEADLETTER = "hub.deadletter"
+# Internal: each routed event again, keyed by event_id like hub.ticket-updates,
+# so the watch finds a case and its updates on one partition.
+WATCH_ROUTED = "hub-watch-routed"
 
 ROUTED = tuple(routed_topic(tier, t) for tier in TIERS for t in TYPES)
 
@@ -33,8 +38,10 @@ class TopicSpec:
 
 
 def all_topics() -> list[TopicSpec]:
-    plain = [RAW, INTAKE, TICKET_UPDATES, ESCALATIONS, ALERTS, REPLIES, DEADLETTER, *ROUTED]
-    return [TopicSpec(CUSTOMERS, compacted=True)] + [TopicSpec(n) for n in plain]
+    plain = [RAW, INTAKE, TICKET_UPDATES, ESCALATIONS, ALERTS, REPLIES, DELIVERIES, DEADLETTER,
+             WATCH_ROUTED, *ROUTED]
+    return [TopicSpec(CUSTOMERS, compacted=True), TopicSpec(CASES, compacted=True)] + [
+        TopicSpec(n) for n in plain]
 
 
 async def create_topics(settings: Settings) -> dict[str, str]:

@@ -50,11 +50,31 @@ class TriageRule(_Strict):
     min_confidence: float = Field(0.35, ge=0, le=1)
 
 
+class EscalationRules(_Strict):
+    """When a case is escalated, and to whom (contract §8): level 1 the queue's
+    supervisor, 2 the service department, 3 leadership."""
+    first_response_level: int = Field(1, ge=1, le=3)
+    resolution_level: int = Field(1, ge=1, le=3)
+    unclosed_5d_days: float = Field(5, gt=0)
+    unclosed_5d_level: int = Field(2, ge=1, le=3)
+    unclosed_10d_days: float = Field(10, gt=0)
+    unclosed_10d_level: int = Field(3, ge=1, le=3)
+    # Risk level -> escalation level, at once when the case opens.
+    risk_levels: dict[int, int] = Field(default_factory=lambda: {4: 2, 5: 3})
+    # Resolution and the unclosed limits in Chinese working days (first
+    # response stays wall-clock: a customer waits on a holiday too).
+    working_days: bool = True
+    # A ticket update may overtake its case on another partition's fetch: it
+    # waits this long for the case before it is dead-lettered as unknown.
+    early_update_grace_s: float = Field(60, gt=0)
+
+
 class Policy(_Strict):
     version: int = 1
     routes: dict[str, dict[str, RouteRule]]
     flags: dict[str, FlagRule] = Field(default_factory=dict)
     triage: TriageRule = Field(default_factory=TriageRule)
+    escalation: EscalationRules = Field(default_factory=EscalationRules)
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:

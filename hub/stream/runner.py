@@ -8,16 +8,27 @@ time (as many as one fetch brought). For a batch:
    read and write the partition's table), giving its outputs; a record whose
    key the partition has seen at an earlier offset is an upstream redelivery
    and is skipped;
-2. the outputs, the table's changes and a checkpoint go to the broker
-   together, and the batch waits until every write is acknowledged;
-3. then the table's file is updated and the input offset committed.
+2. the outputs go to the broker, and the batch waits for every ack;
+3. then the table's changes and a checkpoint (the batch's end) go to the
+   changelog, and when they are acknowledged the table's file is updated;
+4. then the input offset is committed.
 
 Nothing is committed before its outputs are stored, so a crash repeats
-work and never loses it. Repeated work writes nothing twice: each output
+work and never loses it. Repeated work writes nothing twice and changes the
+table once. A crash after step 3 leaves a checkpoint past the commit: the
+next owner starts there (the table already holds the batch). A crash in
+step 2 or 3 leaves the table as it was, so the batch runs again; each output
 carries its provenance (``hub_src``) and each checkpoint lower bounds of the
-output partitions' ends, so the next owner of a partition reads back what
-the crashed batch already wrote and skips it (:mod:`hub.stream.records`).
-Kafka transactions would do this too; the embedded broker has none.
+output partitions' ends, so the next owner reads back what the crashed
+batch already wrote and skips it (:mod:`hub.stream.records`). Kafka
+transactions would do this too; the embedded broker has none.
+
+Timers are records too. A stage with a clock (``tick_s``) has a ticks topic
+co-partitioned with its inputs; when ``next_due(state)`` of a partition it
+owns has passed, the runner writes a tick to that partition and the stage
+acts on it in ``process`` like on any record: what a deadline causes is
+ordered with the partition's other records and written once, by the same
+provenance as everything else, across crashes and rebalances.
 
 A record that ``process`` cannot handle goes to the dead-letter topic with
 the reason (an exception carrying a contract code names it); the stream
@@ -37,6 +48,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
@@ -76,6 +88,15 @@ class Stage(Protocol):
     def process(self, record: Any, state: PartitionState) -> list[Output]: ...
 
 
+class Clocked(Stage, Protocol):
+    """A stage with deadlines: ticks arrive on ``{name}-ticks`` as records
+    whose value is ``{"at": epoch seconds}``."""
+
+    tick_s: float
+
+    def next_due(self, state: PartitionState) -> float | None: ...
+
+
 @dataclass
 class Options:
     bootstrap: str
@@ -88,7 +109,11 @@ class Options:
     horizon_s: float = 7 * 24 * 3600
     client: dict = field(default_factory=dict)  # security options for every client
     before_batch: Callable[[list], Awaitable[None]] | None = None
-    after_store: Callable[[int], None] | None = None  # outputs stored, nothing committed yet
+    # Fault injection for the recovery tests: called with the batch's output
+    # count after step 2 (outputs stored, table not) and after step 3 (table
+    # stored, offset not committed).
+    after_outputs: Callable[[int], None] | None = None
+    after_state: Callable[[int], None] | None = None
 
 
 @dataclass
@@ -97,6 +122,7 @@ class _Partition:
     next: int                                   # first offset not yet committed
     emitted: set[tuple[int, int]] = field(default_factory=set)  # from a crashed batch
     floor: dict[str, int] = field(default_factory=dict)  # its checkpoint, kept until passed
+    ticked: float = 0.0                         # when the last tick was written
 
 
 def _tp_name(tp: TopicPartition) -> str:
@@ -127,6 +153,8 @@ class Runner:
     def __init__(self, stage: Stage, options: Options) -> None:
         self.stage, self.o = stage, options
         self.changelog = f"{stage.name}-changelog"
+        self.ticks = f"{stage.name}-ticks" if getattr(stage, "tick_s", None) else None
+        self.inputs = (*stage.inputs, self.ticks) if self.ticks else tuple(stage.inputs)
         self.file = StateFile(options.state_dir, stage.name)
         self.scanner = Scanner(options.bootstrap, **options.client)
         self.parts: dict[TopicPartition, _Partition] = {}
@@ -157,7 +185,7 @@ class Runner:
             # partition's table serves all of them.
             partition_assignment_strategy=(RangePartitionAssignor,), **self.o.client)
         await self._consumer.start()
-        self._consumer.subscribe(list(self.stage.inputs), listener=_Listener(self))
+        self._consumer.subscribe(list(self.inputs), listener=_Listener(self))
 
     async def _ensure_changelog(self) -> None:
         from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -165,14 +193,17 @@ class Runner:
         admin = AIOKafkaAdminClient(bootstrap_servers=self.o.bootstrap, **self.o.client)
         await retry("admin", admin.start)
         try:
+            own = [NewTopic(self.changelog, self.o.partitions, self.o.replication,
+                            topic_configs={"cleanup.policy": "compact"})]
+            if self.ticks:
+                own.append(NewTopic(self.ticks, self.o.partitions, self.o.replication,
+                                    topic_configs={"retention.ms": str(24 * 3600 * 1000)}))
             with contextlib.suppress(KafkaError):
-                await admin.create_topics([NewTopic(
-                    self.changelog, self.o.partitions, self.o.replication,
-                    topic_configs={"cleanup.policy": "compact"})])
+                await admin.create_topics(own)
         finally:
             await admin.close()
         parts = await retry("metadata", self.scanner.partitions, self.changelog)
-        for topic in self.stage.inputs:
+        for topic in self.inputs:
             theirs = await retry("metadata", self.scanner.partitions, topic)
             if len(theirs) > len(parts):
                 raise HubError(f"{self.changelog} has {len(parts)} partitions and {topic} "
@@ -222,15 +253,17 @@ class Runner:
             # crash in the first batch has one to recover from.
             await self._write_checkpoint(tp, part)
         else:
-            # Records past the commit may have been processed by a member that
-            # died before committing: find what it wrote.
+            # A batch whose table was stored is done, committed or not.
+            part.next = max(committed, checkpoint["next"])
+            # Records past it may have been processed by a member that died
+            # before storing the table: find what it wrote.
             part.floor = dict(checkpoint["bounds"])
-            part.emitted = await self._emitted(tp, committed, part.floor)
-            if part.emitted:
+            part.emitted = await self._emitted(tp, part.next, part.floor)
+            if part.emitted or part.next > committed:
                 log.info("stream.recovered", partition=tp.partition, topic=tp.topic,
-                         already_written=len(part.emitted))
+                         already_written=len(part.emitted), done_uncommitted=part.next - committed)
         # Whatever was fetched before this point is fetched again from here.
-        self._consumer.seek(tp, committed)
+        self._consumer.seek(tp, part.next)
         return part
 
     async def _catch_up(self, state: PartitionState, part: int) -> None:
@@ -269,12 +302,12 @@ class Runner:
 
     async def _write_checkpoint(self, tp: TopicPartition, part: _Partition) -> None:
         part.state.put(CHECKPOINT, _tp_name(tp), self._checkpoint(part))
-        meta = await retry("checkpoint", self._send_all, [], tp.partition, part.state)
+        meta = await retry("checkpoint", self._send_changes, tp.partition, part.state)
         part.state.applied(meta)
 
-    def _checkpoint(self, part: _Partition) -> dict:
+    def _checkpoint(self, part: _Partition, next_offset: int | None = None) -> dict:
         bounds = {k: min(v, part.floor.get(k, v)) for k, v in self.bounds.items()}
-        return {"next": part.next, "bounds": bounds}
+        return {"next": part.next if next_offset is None else next_offset, "bounds": bounds}
 
     # ---- the loop -------------------------------------------------------
 
@@ -290,9 +323,26 @@ class Runner:
                 for tp, records in batches.items():
                     if tp in self.parts:
                         await self._batch(tp, self.parts[tp], records)
+            if self.ticks:
+                await self._tick()
             if time.monotonic() - refreshed > 5:
                 refreshed = time.monotonic()
                 await self._housekeeping()
+
+    async def _tick(self) -> None:
+        """A tick to each owned partition whose next deadline has passed. One
+        at a time per partition: the next only after ``tick_s``, by which the
+        last has normally been processed."""
+        now = time.time()
+        for tp, part in list(self.parts.items()):
+            if tp.topic != self.ticks or now - part.ticked < self.stage.tick_s:
+                continue
+            # Every input topic's partition p shares one table: any of their states reads it.
+            due = self.stage.next_due(part.state)
+            if due is not None and due <= now:
+                part.ticked = now
+                await retry("tick", self._producer.send_and_wait, self.ticks,
+                            orjson.dumps({"at": now}), partition=tp.partition)
 
     async def _batch(self, tp: TopicPartition, part: _Partition, records: list) -> None:
         started = time.perf_counter()
@@ -300,12 +350,15 @@ class Runner:
         if not records:
             return
         state, outputs = part.state, []
-        checkpoint = self._checkpoint(part)
         for record in records:
             outputs += await self._one(tp, part, record)
-        state.put(CHECKPOINT, _tp_name(tp), checkpoint)
         try:
-            next_changelog = await self._send_all(outputs, tp.partition, state)
+            await self._send_outputs(outputs)
+            if self.o.after_outputs:
+                self.o.after_outputs(len(outputs))
+            state.put(CHECKPOINT, _tp_name(tp),
+                      self._checkpoint(part, next_offset=records[-1].offset + 1))
+            next_changelog = await self._send_changes(tp.partition, state)
         except (KafkaError, OSError, TimeoutError) as exc:
             # Some writes may have landed: sending all again could write one
             # twice. Start the partition over as a new owner would.
@@ -314,9 +367,9 @@ class Runner:
             await asyncio.sleep(0.5)
             self.parts[tp] = await self._take(tp)
             return
-        if self.o.after_store:
-            self.o.after_store(len(outputs))
         state.applied(next_changelog)
+        if self.o.after_state:
+            self.o.after_state(len(outputs))
         part.next = records[-1].offset + 1
         try:
             await retry("commit", self._consumer.commit, {tp: part.next})
@@ -335,6 +388,7 @@ class Runner:
         key = self.stage.dedupe_key(record)
         try:
             if key is not None:
+                key = f"{tp.topic}/{key}"  # offsets compare within one topic only
                 seen = part.state.get(SEEN, key)
                 if seen is not None and seen["o"] < record.offset:
                     DUPLICATES.labels(self.stage.name).inc()
@@ -362,20 +416,23 @@ class Runner:
                                out.partition))
         return kept
 
-    async def _send_all(self, outputs: list[Output], part: int,
-                        state: PartitionState) -> int:
-        """Send outputs and the table's changes; when all are acknowledged,
-        return the changelog's next offset."""
+    async def _send_outputs(self, outputs: list[Output]) -> None:
         producer = self._producer
         futures = [await producer.send(o.topic, o.value, key=o.key, partition=o.partition,
                                        headers=o.headers) for o in outputs]
-        changes = [await producer.send(self.changelog, v, key=k, partition=part)
-                   for k, v in state.changelog_records()]
-        metas = await asyncio.gather(*futures, *changes)
-        for meta in metas[:len(futures)]:
+        for meta in await asyncio.gather(*futures):
             name = f"{meta.topic}/{meta.partition}"
             self.bounds[name] = max(self.bounds.get(name, 0), meta.offset + 1)
-        return metas[-1].offset + 1 if changes else self.file.position(part)[0]
+
+    async def _send_changes(self, part: int, state: PartitionState) -> int:
+        """Send the table's changes; when acknowledged, the changelog's next offset.
+        One partition's records keep their order, so a stored checkpoint means
+        every change sent before it is stored too."""
+        producer = self._producer
+        changes = [await producer.send(self.changelog, v, key=k, partition=part)
+                   for k, v in state.changelog_records()]
+        metas = await asyncio.gather(*changes)
+        return metas[-1].offset + 1 if metas else self.file.position(part)[0]
 
     async def _housekeeping(self) -> None:
         """Every few seconds: fresher bounds (shorter recovery scans), lag,
@@ -394,7 +451,7 @@ class Runner:
                 if old:
                     for key in old:
                         part.state.delete(SEEN, key)
-                    part.state.applied(await retry("prune", self._send_all, [], tp.partition,
+                    part.state.applied(await retry("prune", self._send_changes, tp.partition,
                                                    part.state))
         STATE_ENTRIES.labels(self.stage.name).set(self.file.count())
 

@@ -107,6 +107,17 @@ class StateFile:
                               (part, ns, key)).fetchone()
         return orjson.loads(row[0]) if row else None
 
+    def keys_upto(self, part: int, ns: str, upto: str, limit: int) -> list[str]:
+        """Keys of ``ns`` that sort at or before ``upto``, in order."""
+        rows = self.db.execute("SELECT key FROM kv WHERE part=? AND ns=? AND key <= ? "
+                               "ORDER BY key LIMIT ?", (part, ns, upto, limit))
+        return [r[0] for r in rows]
+
+    def first_key(self, part: int, ns: str) -> str | None:
+        row = self.db.execute("SELECT MIN(key) FROM kv WHERE part=? AND ns=?",
+                              (part, ns)).fetchone()
+        return row[0] if row else None
+
     def older_than(self, part: int, ns: str, before: float, limit: int) -> list[str]:
         rows = self.db.execute("SELECT key FROM kv WHERE part=? AND ns=? AND at < ? LIMIT ?",
                                (part, ns, before, limit))
@@ -151,6 +162,19 @@ class PartitionState:
 
     def delete(self, ns: str, key: str) -> None:
         self._pending[(ns, key)] = None
+
+    def keys_upto(self, ns: str, upto: str, limit: int = 1000) -> list[str]:
+        """Keys of ``ns`` up to ``upto`` in order, this batch's writes included:
+        an index kept in the key's sort order (deadlines, time buckets)."""
+        keys = set(self.file.keys_upto(self.part, ns, upto, limit))
+        for (n, key), value in self._pending.items():
+            if n == ns and key <= upto:
+                (keys.add if value is not None else keys.discard)(key)
+        return sorted(keys)[:limit]
+
+    def first_key(self, ns: str) -> str | None:
+        """The smallest stored key of ``ns`` (between batches, nothing is pending)."""
+        return self.file.first_key(self.part, ns)
 
     def changes(self) -> list[tuple[str, str, Any]]:
         return [(ns, key, v) for (ns, key), v in self._pending.items()]

@@ -1,5 +1,6 @@
 """The stream worker: hub.intake -> identify, flag, classify, triage, rate,
-route -> hub.routed.{tier}.{type}; what cannot be processed -> hub.deadletter.
+route -> hub.routed.{tier}.{type}; what cannot be processed -> hub.deadletter;
+and the watch (hub.watch.stage): cases, clocks and escalations.
 
 The router is a stage on the stream primitive (:mod:`hub.stream.runner`):
 ordered per partition, at-least-once, and idempotent by event_id (an
@@ -25,7 +26,7 @@ from pydantic import ValidationError
 from hub import cloudevents
 from hub.errors import ConfigError, HubError
 from hub.event import Event, utcnow
-from hub.kafka.topics import DEADLETTER, INTAKE, ROUTED
+from hub.kafka.topics import DEADLETTER, INTAKE, ROUTED, WATCH_ROUTED
 from hub.routers.identity import CustomerDirectory
 from hub.routers.pipeline import Router, customer_key
 from hub.routers.policy import load_policy
@@ -33,6 +34,7 @@ from hub.settings import Settings
 from hub.stream.records import Output, dead_letter
 from hub.stream.runner import DEADLETTERED, Options, Runner
 from hub.stream.state import PartitionState
+from hub.watch.stage import WatchStage
 from hub.worker.customers import CustomerFeed
 
 log = structlog.get_logger("hub.worker")
@@ -47,7 +49,7 @@ class RouterStage:
     """One intake record in, one routed event (or a dead letter) out."""
 
     inputs = (INTAKE,)
-    outputs = (*ROUTED, DEADLETTER)
+    outputs = (*ROUTED, WATCH_ROUTED, DEADLETTER)
     deadletter = DEADLETTER
 
     def __init__(self, name: str, router: Router) -> None:
@@ -73,28 +75,33 @@ class RouterStage:
         log.info("route.selected", topic=route.topic, queue=route.queue,
                  priority=route.priority, risk=routed.risk.level,
                  customer_matched_by=routed.customer.matched_by)
-        return [Output(route.topic, customer_key(routed).encode(),
-                       orjson.dumps(routed.model_dump(mode="json", by_alias=True)),
-                       cloudevents.headers(id=event.event_id, source="/hub/worker",
-                                           type="hub.routed.v1", time=now,
-                                           subject=route.queue))]
+        value = orjson.dumps(routed.model_dump(mode="json", by_alias=True))
+        headers = cloudevents.headers(id=event.event_id, source="/hub/worker",
+                                      type="hub.routed.v1", time=now, subject=route.queue)
+        # Again keyed by event_id, for the watch: a case and its ticket updates
+        # on one partition.
+        return [Output(route.topic, customer_key(routed).encode(), value, headers),
+                Output(WATCH_ROUTED, event.event_id.encode(), value, headers)]
 
 
 class Failpoint:
-    """Fault injection for the recovery tests: ``after_publish:N`` kills the
-    worker right after its Nth routed record was acknowledged, before its
-    input offset is committed: the worst instant."""
+    """Fault injection for the recovery tests: the worker dies once its Nth
+    routed record was acknowledged, ``after_publish:N`` before the batch's
+    table is stored, ``after_state:N`` after it and before the input offset
+    is committed: the two worst instants."""
 
     def __init__(self, spec: str | None) -> None:
         name, _, count = (spec or "").partition(":")
-        self.remaining = int(count) if name == "after_publish" and count.isdigit() else None
+        self.name = name
+        self.remaining = int(count) if count.isdigit() else None
 
-    def stored(self, outputs: int) -> None:
-        if self.remaining is None:
-            return
+    def hook(self, name: str):
+        return self._count if self.name == name and self.remaining is not None else None
+
+    def _count(self, outputs: int) -> None:
         self.remaining -= outputs
         if self.remaining <= 0:
-            log.warning("failpoint.hit", failpoint="after_publish")
+            log.warning("failpoint.hit", failpoint=self.name)
             logging.shutdown()
             os._exit(137)
 
@@ -109,11 +116,18 @@ def _metrics(port: int) -> None:
         log.warning("worker.metrics_unavailable", port=port, error=str(exc))
 
 
+def _options(settings: Settings, **hooks: Any) -> Options:
+    return Options(
+        bootstrap=settings.bootstrap, state_dir=settings.state_path,
+        partitions=settings.partitions, replication=settings.replication,
+        fetch_wait_ms=settings.fetch_wait, session_timeout_s=settings.session_timeout_s,
+        horizon_s=settings.dedupe_horizon_h * 3600, **hooks)
+
+
 async def serve(settings: Settings) -> None:
     policy = load_policy(settings.policy_file)  # a bad policy stops the worker here
     directory = CustomerDirectory()
     feed = CustomerFeed(settings.bootstrap, directory, settings.fetch_wait)
-    stage = RouterStage(settings.worker_id, Router(directory, policy, settings.sla_scale))
     failpoint = Failpoint(settings.failpoint)
 
     async def fresh(records: list) -> None:
@@ -121,12 +135,12 @@ async def serve(settings: Settings) -> None:
         await feed.fresh_for(newest)
         CUSTOMERS_KNOWN.set(len(directory))
 
-    runner = Runner(stage, Options(
-        bootstrap=settings.bootstrap, state_dir=settings.state_path, partitions=settings.partitions,
-        replication=settings.replication, fetch_wait_ms=settings.fetch_wait,
-        session_timeout_s=settings.session_timeout_s,
-        horizon_s=settings.dedupe_horizon_h * 3600, before_batch=fresh,
-        after_store=failpoint.stored))
+    router = Runner(RouterStage(settings.worker_id, Router(directory, policy, settings.sla_scale)),
+                    _options(settings, before_batch=fresh,
+                             after_outputs=failpoint.hook("after_publish"),
+                             after_state=failpoint.hook("after_state")))
+    watch = Runner(WatchStage(policy.escalation, settings.sla_scale), _options(settings))
+    runners = (router, watch)
     feeding = asyncio.create_task(feed.run())
     started = time.monotonic()
     # Nothing is routed before the directory has caught up with what it held at start.
@@ -134,14 +148,15 @@ async def serve(settings: Settings) -> None:
     await asyncio.wait({feeding, waiter}, return_when=asyncio.FIRST_COMPLETED)
     if feeding.done():
         feeding.result()  # raises why the feed stopped
-    await runner.start()
+    for runner in runners:
+        await runner.start()
     _metrics(settings.worker_metrics_port)
-    routing = asyncio.create_task(runner.run())
-    joined = asyncio.create_task(runner.ready.wait())
-    await asyncio.wait({joined, routing, feeding}, return_when=asyncio.FIRST_COMPLETED)
+    tasks = {feeding, *(asyncio.create_task(r.run()) for r in runners)}
+    joined = asyncio.ensure_future(asyncio.gather(*(r.ready.wait() for r in runners)))
+    await asyncio.wait({joined, *tasks}, return_when=asyncio.FIRST_COMPLETED)
     if joined.done():
-        log.info("worker.routing", customers=len(directory), state=str(runner.file.path),
-                 partitions=sorted(tp.partition for tp in runner.parts),
+        log.info("worker.routing", customers=len(directory), state=str(router.file.path),
+                 partitions=sorted({tp.partition for tp in router.parts}),
                  seconds_to_ready=round(time.monotonic() - started, 2))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -149,16 +164,16 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     stopping = asyncio.create_task(stop.wait())
     try:
-        done, _ = await asyncio.wait({routing, feeding, stopping},
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({*tasks, stopping}, return_when=asyncio.FIRST_COMPLETED)
         for task in done - {stopping}:
             task.result()  # a stage that stopped on its own says why
     finally:
-        for task in (routing, feeding):
+        for task in (*tasks, joined):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        await runner.stop()
+        for runner in runners:
+            await runner.stop()
         log.info("worker.stopped")
 
 

@@ -52,12 +52,14 @@ def _routed_count(bootstrap: str) -> Counter:
     return Counter(ce_id(r) for r in read_topics(bootstrap, ROUTED))
 
 
-@pytest.mark.parametrize("failpoint", [None, "after_publish:7"])
+@pytest.mark.parametrize("failpoint", [None, "after_publish:7", "after_state:7"])
 def test_sigkill_mid_stream_loses_nothing_and_routes_nothing_twice(private_broker, logs_dir,
                                                                     failpoint):
     """Without a failpoint the kill lands wherever the stream is; with
-    ``after_publish:N`` the worker dies right after the Nth routed record was
-    acknowledged and before its input offset was committed: the worst instant."""
+    ``after_publish:N`` the worker dies right after its Nth output was
+    acknowledged and before the batch's table was stored, with
+    ``after_state:N`` after the table and before the input offset was
+    committed: the two worst instants."""
     bootstrap = private_broker.bootstrap
     extra = {"HUB_FAILPOINT": failpoint} if failpoint else {}
     events = _events(240, failpoint.replace(":", "") if failpoint else "kill")
