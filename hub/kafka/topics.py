@@ -24,6 +24,9 @@ DEADLETTER = "hub.deadletter"
 # Internal: each routed event again, keyed by event_id like hub.ticket-updates,
 # so the watch finds a case and its updates on one partition.
 WATCH_ROUTED = "hub-watch-routed"
+# Internal: one record per alert dimension of each routed event, keyed by the
+# dimension, so one partition holds a dimension's whole window.
+ALERT_DIMENSIONS = "hub-alerts-dimensions"
 
 ROUTED = tuple(routed_topic(tier, t) for tier in TIERS for t in TYPES)
 
@@ -39,7 +42,7 @@ class TopicSpec:
 
 def all_topics() -> list[TopicSpec]:
     plain = [RAW, INTAKE, TICKET_UPDATES, ESCALATIONS, ALERTS, REPLIES, DELIVERIES, DEADLETTER,
-             WATCH_ROUTED, *ROUTED]
+             WATCH_ROUTED, ALERT_DIMENSIONS, *ROUTED]
     return [TopicSpec(CUSTOMERS, compacted=True), TopicSpec(CASES, compacted=True)] + [
         TopicSpec(n) for n in plain]
 

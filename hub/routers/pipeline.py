@@ -1,5 +1,5 @@
 """The routing pipeline as an ordered tuple of steps, each ``Draft -> Draft``:
-identify -> flag -> classify -> triage -> assess risk -> route.
+identify -> flag -> classify -> triage -> join a batch -> assess risk -> route.
 
 A ``Draft`` is the event with what the steps so far have decided. Each step
 is pure (same draft, directory and policy: same answer) and testable alone;
@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Protocol
 
 from hub.event import Classification, CustomerMatch, Event, Risk, Route, RoutedEvent
 from hub.routers.classify import classify, flags_for
 from hub.routers.identity import CustomerDirectory
-from hub.routers.policy import Policy
+from hub.routers.policy import BatchRule, Policy
 from hub.routers.risk import assess
 from hub.routers.triage import triage
+from hub.watch.alerts import batch_dimensions, batch_key
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,28 @@ class Triage:
         return replace(d, classification=classification, triage=reason)
 
 
+class Batches(Protocol):
+    def active(self, dim_key: str, at: datetime) -> bool: ...
+
+
+@dataclass(frozen=True)
+class JoinBatch:
+    """An event sharing the cause of a batch complaint under way joins it."""
+    batches: Batches
+    rule: BatchRule
+
+    def __call__(self, d: Draft) -> Draft:
+        keys = [batch_key(dim) for dim in batch_dimensions(d.event, d.classification, self.rule)]
+        if any(self.batches.active(k, d.event.received_at) for k in keys):
+            return replace(d, flags=tuple(sorted({*d.flags, "batch"})))
+        return d
+
+
+class NoBatches:
+    def active(self, dim_key: str, at: datetime) -> bool:
+        return False
+
+
 def assess_risk(d: Draft) -> Draft:
     risk = assess(d.event, d.customer, d.classification, list(d.flags))
     flags = tuple(sorted({*d.flags, "major"})) if risk.level >= 4 else d.flags
@@ -80,10 +105,11 @@ class Decide:
         return replace(d, route=route)
 
 
-def steps(directory: CustomerDirectory, policy: Policy, sla_scale: float = 1.0) -> tuple[Step,
-                                                                                        ...]:
+def steps(directory: CustomerDirectory, policy: Policy, sla_scale: float = 1.0,
+          batches: Batches | None = None) -> tuple[Step, ...]:
     return (Identify(directory), flag, classify_step, Triage(policy.triage.min_confidence),
-            assess_risk, Decide(policy, sla_scale))
+            JoinBatch(batches or NoBatches(), policy.alerts.batch), assess_risk,
+            Decide(policy, sla_scale))
 
 
 @dataclass
@@ -92,10 +118,11 @@ class Router:
     policy: Policy
     sla_scale: float = 1.0
     pipeline: tuple[Step, ...] = field(default=())
+    batches: Batches | None = None
 
     def __post_init__(self) -> None:
         if not self.pipeline:
-            self.pipeline = steps(self.directory, self.policy, self.sla_scale)
+            self.pipeline = steps(self.directory, self.policy, self.sla_scale, self.batches)
 
     def route(self, event: Event) -> RoutedEvent:
         d = Draft(event)

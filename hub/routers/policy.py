@@ -69,12 +69,40 @@ class EscalationRules(_Strict):
     early_update_grace_s: float = Field(60, gt=0)
 
 
+class BatchRule(_Strict):
+    """批量投诉: complaints or repairs from distinct customers sharing a cause."""
+    min_customers: int = Field(5, ge=2)
+    window_h: float = Field(24, gt=0)
+    types: list[str] = Field(default_factory=lambda: ["complaint", "repair"])
+    # The classifier's categories that name a fault of the car (the cause when
+    # no model or dealer is known): a batch of "charging" is one cause, a
+    # batch of "service" complaints is not.
+    fault_categories: list[str] = Field(default_factory=lambda: [
+        "product_quality", "charging", "parts", "repair_quality"])
+
+
+class SpikeRule(_Strict):
+    """投诉预警: a type, category or channel busier than usual."""
+    window_h: float = Field(1, gt=0)
+    threshold: int = Field(50, ge=1)           # this many in one window, whatever the past
+    multiple: float = Field(3.0, gt=1)         # or this many times the trailing average
+    trailing_windows: int = Field(24, ge=1)
+    min_count: int = Field(10, ge=1)           # below this, a multiple is noise
+    dimensions: list[str] = Field(default_factory=lambda: ["type", "category", "channel"])
+
+
+class AlertRules(_Strict):
+    batch: BatchRule = Field(default_factory=BatchRule)
+    spike: SpikeRule = Field(default_factory=SpikeRule)
+
+
 class Policy(_Strict):
     version: int = 1
     routes: dict[str, dict[str, RouteRule]]
     flags: dict[str, FlagRule] = Field(default_factory=dict)
     triage: TriageRule = Field(default_factory=TriageRule)
     escalation: EscalationRules = Field(default_factory=EscalationRules)
+    alerts: AlertRules = Field(default_factory=AlertRules)
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from hub import cloudevents
 from hub.errors import ConfigError, HubError
 from hub.event import Event, utcnow
-from hub.kafka.topics import DEADLETTER, INTAKE, ROUTED, WATCH_ROUTED
+from hub.kafka.topics import ALERT_DIMENSIONS, DEADLETTER, INTAKE, ROUTED, WATCH_ROUTED
 from hub.routers.identity import CustomerDirectory
 from hub.routers.pipeline import Router, customer_key
 from hub.routers.policy import load_policy
@@ -34,7 +34,10 @@ from hub.settings import Settings
 from hub.stream.records import Output, dead_letter
 from hub.stream.runner import DEADLETTERED, Options, Runner
 from hub.stream.state import PartitionState
+from hub.watch.alert_stage import AlertStage
+from hub.watch.alerts import dimensions
 from hub.watch.stage import WatchStage
+from hub.worker.batches import BatchBoard
 from hub.worker.customers import CustomerFeed
 
 log = structlog.get_logger("hub.worker")
@@ -49,11 +52,12 @@ class RouterStage:
     """One intake record in, one routed event (or a dead letter) out."""
 
     inputs = (INTAKE,)
-    outputs = (*ROUTED, WATCH_ROUTED, DEADLETTER)
+    outputs = (*ROUTED, WATCH_ROUTED, ALERT_DIMENSIONS, DEADLETTER)
     deadletter = DEADLETTER
 
     def __init__(self, name: str, router: Router) -> None:
         self.name, self.router = name, router
+        self.alert_rules = router.policy.alerts
 
     def dedupe_key(self, record: Any) -> str | None:
         return record.key.decode(errors="replace") if record.key else None
@@ -80,8 +84,13 @@ class RouterStage:
                                       type="hub.routed.v1", time=now, subject=route.queue)
         # Again keyed by event_id, for the watch: a case and its ticket updates
         # on one partition.
-        return [Output(route.topic, customer_key(routed).encode(), value, headers),
-                Output(WATCH_ROUTED, event.event_id.encode(), value, headers)]
+        customer = customer_key(routed)
+        members = [Output(ALERT_DIMENSIONS, key.encode(), orjson.dumps(
+            {"event_id": event.event_id, "customer": customer, "dimension": dimension,
+             "at": event.received_at.timestamp()}), headers)
+            for key, dimension in dimensions(routed, self.alert_rules)]
+        return [Output(route.topic, customer.encode(), value, headers),
+                Output(WATCH_ROUTED, event.event_id.encode(), value, headers), *members]
 
 
 class Failpoint:
@@ -135,23 +144,28 @@ async def serve(settings: Settings) -> None:
         await feed.fresh_for(newest)
         CUSTOMERS_KNOWN.set(len(directory))
 
-    router = Runner(RouterStage(settings.worker_id, Router(directory, policy, settings.sla_scale)),
+    batches = BatchBoard(settings.bootstrap, settings.fetch_wait)
+    router = Runner(RouterStage(settings.worker_id, Router(directory, policy, settings.sla_scale,
+                                                           batches=batches)),
                     _options(settings, before_batch=fresh,
                              after_outputs=failpoint.hook("after_publish"),
                              after_state=failpoint.hook("after_state")))
     watch = Runner(WatchStage(policy.escalation, settings.sla_scale), _options(settings))
-    runners = (router, watch)
-    feeding = asyncio.create_task(feed.run())
+    alerts = Runner(AlertStage(policy.alerts), _options(settings))
+    runners = (router, watch, alerts)
+    feeds = {asyncio.create_task(f.run()) for f in (feed, batches)}
     started = time.monotonic()
-    # Nothing is routed before the directory has caught up with what it held at start.
-    waiter = asyncio.create_task(feed.ready.wait())
-    await asyncio.wait({feeding, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    if feeding.done():
-        feeding.result()  # raises why the feed stopped
+    # Nothing is routed before the directory (and the batches under way) have
+    # caught up with what they held at start.
+    waiter = asyncio.ensure_future(asyncio.gather(feed.ready.wait(), batches.ready.wait()))
+    await asyncio.wait({*feeds, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    for task in feeds:
+        if task.done():
+            task.result()  # raises why the feed stopped
     for runner in runners:
         await runner.start()
     _metrics(settings.worker_metrics_port)
-    tasks = {feeding, *(asyncio.create_task(r.run()) for r in runners)}
+    tasks = {*feeds, *(asyncio.create_task(r.run()) for r in runners)}
     joined = asyncio.ensure_future(asyncio.gather(*(r.ready.wait() for r in runners)))
     await asyncio.wait({joined, *tasks}, return_when=asyncio.FIRST_COMPLETED)
     if joined.done():
@@ -168,7 +182,7 @@ async def serve(settings: Settings) -> None:
         for task in done - {stopping}:
             task.result()  # a stage that stopped on its own says why
     finally:
-        for task in (*tasks, joined):
+        for task in (*tasks, joined, waiter):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task

@@ -1,4 +1,5 @@
-"""Keeps a :class:`CustomerDirectory` in step with ``hub.customers``.
+"""Keeps a :class:`CustomerDirectory` in step with ``hub.customers`` (and,
+through the same :class:`Feed`, any view of a whole topic).
 
 Every worker reads every partition from the beginning (no consumer group):
 identity needs all customers, not a share of them. Kafka compacts the topic;
@@ -37,30 +38,23 @@ async def _caught_up(consumer: AIOKafkaConsumer, target: dict[TopicPartition, in
     return True
 
 
-class CustomerFeed:
-    def __init__(self, bootstrap: str, directory: CustomerDirectory,
-                 fetch_wait_ms: int = 10, **client: object) -> None:
+class Feed:
+    """A whole topic, replayed then followed, into an in-memory view."""
+
+    topic: str
+
+    def __init__(self, bootstrap: str, fetch_wait_ms: int = 10, **client: object) -> None:
         self.bootstrap, self.client = bootstrap, client
-        self.directory = directory
         self.fetch_wait_ms = fetch_wait_ms
         self.ready = asyncio.Event()
         self.fresh_as_of = 0.0  # epoch seconds
         self._changed = asyncio.Event()
 
     def apply(self, key: bytes | None, value: bytes | None) -> None:
-        if key is None:
-            log.warning("customers.skipped", reason="record without key")
-            return
-        customer_id = key.decode()
-        try:
-            record = orjson.loads(value) if value is not None else None
-        except orjson.JSONDecodeError:
-            log.warning("customers.skipped", customer_id=customer_id, reason="not JSON")
-            return
-        if record is not None and not isinstance(record, dict):
-            log.warning("customers.skipped", customer_id=customer_id, reason="not an object")
-            return
-        self.directory.apply(customer_id, record)
+        raise NotImplementedError
+
+    def loaded(self) -> None:
+        log.info("feed.loaded", topic=self.topic)
 
     async def run(self) -> None:
         """Replay the topic, then follow it for as long as the worker runs."""
@@ -70,13 +64,13 @@ class CustomerFeed:
                                     fetch_max_wait_ms=self.fetch_wait_ms, **self.client)
         await consumer.start()
         try:
-            partitions = await scanner.partitions(CUSTOMERS)
+            partitions = await scanner.partitions(self.topic)
         except Exception as exc:
             await consumer.stop()
             await scanner.close()
-            raise ConfigError(f"topic {CUSTOMERS} does not exist: run `hub topics create`") \
+            raise ConfigError(f"topic {self.topic} does not exist: run `hub topics create`") \
                 from exc
-        tps = [TopicPartition(CUSTOMERS, p) for p in partitions]
+        tps = [TopicPartition(self.topic, p) for p in partitions]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         try:
@@ -90,7 +84,7 @@ class CustomerFeed:
                 self._changed.clear()
                 if not self.ready.is_set():
                     self.ready.set()
-                    log.info("customers.loaded", customers=len(self.directory))
+                    self.loaded()
                 await self._poll(consumer, 100)
         finally:
             await consumer.stop()
@@ -115,3 +109,30 @@ class CustomerFeed:
         for records in batches.values():
             for r in records:
                 self.apply(r.key, r.value)
+
+
+class CustomerFeed(Feed):
+    topic = CUSTOMERS
+
+    def __init__(self, bootstrap: str, directory: CustomerDirectory,
+                 fetch_wait_ms: int = 10, **client: object) -> None:
+        super().__init__(bootstrap, fetch_wait_ms, **client)
+        self.directory = directory
+
+    def loaded(self) -> None:
+        log.info("customers.loaded", customers=len(self.directory))
+
+    def apply(self, key: bytes | None, value: bytes | None) -> None:
+        if key is None:
+            log.warning("customers.skipped", reason="record without key")
+            return
+        customer_id = key.decode()
+        try:
+            record = orjson.loads(value) if value is not None else None
+        except orjson.JSONDecodeError:
+            log.warning("customers.skipped", customer_id=customer_id, reason="not JSON")
+            return
+        if record is not None and not isinstance(record, dict):
+            log.warning("customers.skipped", customer_id=customer_id, reason="not an object")
+            return
+        self.directory.apply(customer_id, record)

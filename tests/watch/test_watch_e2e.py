@@ -162,3 +162,57 @@ def test_a_deadline_passed_while_the_worker_was_dead_escalates_once_after_restar
         for w in (first, second, third):
             if w:
                 w.stop()
+
+
+OTA_CHARGING = ["OTA升级以后车就充不进电了，充电桩一直报错，太坑了，我要投诉",
+                "昨晚OTA更新后充电失败，换了好几个桩都不行，你们必须给个说法",
+                "升级完系统就没法充电了，快充慢充都充不上，投诉！",
+                "OTA之后充电一直提示故障，耽误我上班，要求赔偿",
+                "更新软件后充电桩插上没反应，已经两天没法用车了，投诉",
+                "OTA升级后充电就报错，充不进去，太耽误事了，投诉",
+                "OTA升级后我的车也充不进电了，跟网上说的一样，你们怎么回事"]
+
+
+def _wechat(text: str, openid: str):
+    from hub.event import Contact, Event
+    return Event(event_id=f"ota-{openid}", channel="wechat", source="wechat",
+                 channel_message_id=openid, received_at=utcnow(), text=text,
+                 contact=Contact(wechat_openid=openid))
+
+
+def test_six_customers_on_charging_after_ota_raise_one_batch_and_the_next_joins_it(
+        private, tmp_path):
+    from hub.event import RoutedEvent
+    from hub.kafka.topics import ALERTS, ROUTED
+
+    boot = private.bootstrap
+    env = _env(boot, tmp_path)
+    workers = [Proc("worker", env, tmp_path).start() for _ in range(2)]
+    try:
+        for w in workers:
+            w.wait_log("worker.routing")
+        first_six = [_wechat(t, f"o-ota-{i}") for i, t in enumerate(OTA_CHARGING[:6])]
+        _intake(boot, first_six)
+
+        def batch_alerts():
+            return [orjson.loads(r.value) for r in read_topics(boot, [ALERTS])
+                    if orjson.loads(r.value)["kind"] == "batch_complaint"]
+        alerts = _wait(batch_alerts)
+        time.sleep(2)  # a second alert for the same batch would show up now
+        alerts = batch_alerts()
+        assert len(alerts) == 1, alerts
+        alert = alerts[0]
+        assert alert["dimension"] == {"fault": "charging"} and alert["count"] == 5
+        assert set(alert["sample_event_ids"]) <= {e.event_id for e in first_six}
+        routed = {r.event_id: r for r in (RoutedEvent.from_json(x.value)
+                                          for x in read_topics(boot, ROUTED))}
+        # The five that made the batch are not "joining" it (the sixth may already be).
+        assert all("batch" not in routed[e.event_id].flags for e in first_six[:5])
+        later = _wechat(OTA_CHARGING[6], "o-ota-6")
+        _intake(boot, [later])
+        joined = _wait(lambda: [RoutedEvent.from_json(x.value) for x in read_topics(boot, ROUTED)
+                                if x.key and b"o-ota-6" in x.key])
+        assert "batch" in joined[0].flags
+    finally:
+        for w in workers:
+            w.stop()
