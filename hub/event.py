@@ -145,12 +145,22 @@ class Route(_Model):
     rule: str
 
 
+class History(_Model):
+    """What the hub already knew about the customer (or the vehicle) when it
+    routed the event (contract §6)."""
+    contacts_30d: int = 0
+    previous_event_ids: list[str] = Field(default_factory=list)  # newest first, at most 5
+    open_case_ids: list[str] = Field(default_factory=list)
+    same_fault_contacts: int = 0
+
+
 class RoutedEvent(Event):
     customer: CustomerMatch
     classification: Classification
     flags: list[Flag] = Field(default_factory=list)
     risk: Risk
     route: Route
+    history: History = Field(default_factory=History)
 
     @classmethod
     def from_json(cls, data: bytes | str) -> RoutedEvent:

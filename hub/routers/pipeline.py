@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
-from hub.event import Classification, CustomerMatch, Event, Risk, Route, RoutedEvent
+from hub.event import Classification, CustomerMatch, Event, History, Risk, Route, RoutedEvent
 from hub.routers.classify import classify, flags_for
 from hub.routers.identity import CustomerDirectory
 from hub.routers.policy import BatchRule, Policy
@@ -28,13 +28,14 @@ class Draft:
     flags: tuple[str, ...] = ()
     classification: Classification | None = None
     triage: str | None = None
+    history: History = field(default_factory=History)
     risk: Risk | None = None
     route: Route | None = None
 
     def routed(self) -> RoutedEvent:
         return RoutedEvent(**self.event.model_dump(by_alias=True), customer=self.customer,
                            classification=self.classification, flags=list(self.flags),
-                           risk=self.risk, route=self.route)
+                           risk=self.risk, route=self.route, history=self.history)
 
 
 Step = Callable[[Draft], Draft]
@@ -66,6 +67,32 @@ class Triage:
         return replace(d, classification=classification, triage=reason)
 
 
+class Past(Protocol):
+    def history(self, keys: list[str], category: str, at: datetime) -> History: ...
+
+
+@dataclass(frozen=True)
+class Recall:
+    """The customer's history (or the vehicle's), and ``repeat`` when they
+    have an open case or wrote about the same category within the window."""
+    past: Past
+
+    def __call__(self, d: Draft) -> Draft:
+        keys = history_keys(d.event, d.customer)
+        if not keys:
+            return d
+        history = self.past.history(keys, d.classification.category, d.event.received_at)
+        repeat = bool(history.open_case_ids) or (
+            history.same_fault_contacts > 0 and d.classification.category != "other")
+        flags = tuple(sorted({*d.flags, "repeat"})) if repeat else d.flags
+        return replace(d, history=history, flags=flags)
+
+
+class NoPast:
+    def history(self, keys: list[str], category: str, at: datetime) -> History:
+        return History()
+
+
 class Batches(Protocol):
     def active(self, dim_key: str, at: datetime) -> bool: ...
 
@@ -89,7 +116,8 @@ class NoBatches:
 
 
 def assess_risk(d: Draft) -> Draft:
-    risk = assess(d.event, d.customer, d.classification, list(d.flags))
+    risk = assess(d.event, d.customer, d.classification, list(d.flags),
+                  same_fault_before=d.history.same_fault_contacts)
     flags = tuple(sorted({*d.flags, "major"})) if risk.level >= 4 else d.flags
     return replace(d, risk=risk, flags=flags)
 
@@ -106,10 +134,10 @@ class Decide:
 
 
 def steps(directory: CustomerDirectory, policy: Policy, sla_scale: float = 1.0,
-          batches: Batches | None = None) -> tuple[Step, ...]:
+          batches: Batches | None = None, past: Past | None = None) -> tuple[Step, ...]:
     return (Identify(directory), flag, classify_step, Triage(policy.triage.min_confidence),
-            JoinBatch(batches or NoBatches(), policy.alerts.batch), assess_risk,
-            Decide(policy, sla_scale))
+            Recall(past or NoPast()), JoinBatch(batches or NoBatches(), policy.alerts.batch),
+            assess_risk, Decide(policy, sla_scale))
 
 
 @dataclass
@@ -119,16 +147,26 @@ class Router:
     sla_scale: float = 1.0
     pipeline: tuple[Step, ...] = field(default=())
     batches: Batches | None = None
+    past: Past | None = None
 
     def __post_init__(self) -> None:
         if not self.pipeline:
-            self.pipeline = steps(self.directory, self.policy, self.sla_scale, self.batches)
+            self.pipeline = steps(self.directory, self.policy, self.sla_scale, self.batches,
+                                  self.past)
 
     def route(self, event: Event) -> RoutedEvent:
         d = Draft(event)
         for step in self.pipeline:
             d = step(d)
         return d.routed()
+
+
+def history_keys(event: Event, customer: CustomerMatch | None) -> list[str]:
+    """Whose history an event belongs to: the customer when known, else the
+    contact point it came from, and the vehicle."""
+    c, v = event.contact, event.vehicle
+    who = (customer.customer_id if customer else None) or c.phone or c.email or c.wechat_openid
+    return [k for k in (who and f"c:{who}", v.vin and f"v:{v.vin}") if k]
 
 
 def customer_key(routed: RoutedEvent) -> str:

@@ -91,6 +91,11 @@ class SpikeRule(_Strict):
     dimensions: list[str] = Field(default_factory=lambda: ["type", "category", "channel"])
 
 
+class HistoryRule(_Strict):
+    # A contact about the same category within this window makes a repeat (contract §6).
+    repeat_window_days: float = Field(30, gt=0)
+
+
 class AlertRules(_Strict):
     batch: BatchRule = Field(default_factory=BatchRule)
     spike: SpikeRule = Field(default_factory=SpikeRule)
@@ -103,6 +108,7 @@ class Policy(_Strict):
     triage: TriageRule = Field(default_factory=TriageRule)
     escalation: EscalationRules = Field(default_factory=EscalationRules)
     alerts: AlertRules = Field(default_factory=AlertRules)
+    history: HistoryRule = Field(default_factory=HistoryRule)
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:

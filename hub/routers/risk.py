@@ -45,7 +45,9 @@ def march_15_window(day: date) -> bool:
 
 
 def assess(event: Event, customer: CustomerMatch, classification: Classification,
-           flags: list[str]) -> Risk:
+           flags: list[str], same_fault_before: int = 0) -> Risk:
+    """``same_fault_before``: the customer's (or vehicle's) earlier contacts
+    about the same fault, from the history: this one makes one more."""
     text = zhconv.convert(f"{event.subject or ''} {event.text}", "zh-hans").lower()
     factors: dict[str, object] = {"type": classification.type}
     level = {"complaint": 2, "rescue": 3}.get(classification.type, 1)
@@ -63,7 +65,7 @@ def assess(event: Event, customer: CustomerMatch, classification: Classification
     amount = max_amount(text)
     if amount > 10_000:
         floor, factors["amount_cny"] = max(floor, 4), amount
-    repairs = repairs_mentioned(text)
+    repairs = max(repairs_mentioned(text), same_fault_before + 1 if same_fault_before else 0)
     if repairs >= 3:
         level, factors["repairs"] = level + 1, repairs
     days = _days_in_repair(text)

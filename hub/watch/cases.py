@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.event import RoutedEvent
+from hub.routers.pipeline import history_keys
 from hub.routers.policy import EscalationRules
 from hub.watch.calendar import add_working
 
@@ -64,6 +65,9 @@ def open_case(routed: RoutedEvent, rules: EscalationRules,
         "route": route.model_dump(mode="json"), "opened_at": _iso(opened),
         "first_response_at": None, "resolved_at": None, "closed_at": None,
         "escalations": [], "updated_at": _iso(opened),
+        # Beyond the contract's fields: whose history the case is part of
+        # (customer or contact point, and vehicle), for the router's history.
+        "history_keys": history_keys(routed, routed.customer),
     }
     clocks = {
         FIRST_RESPONSE: _iso(route.first_response_due),

@@ -39,6 +39,7 @@ from hub.watch.alerts import dimensions
 from hub.watch.stage import WatchStage
 from hub.worker.batches import BatchBoard
 from hub.worker.customers import CustomerFeed
+from hub.worker.history import CaseHistory
 
 log = structlog.get_logger("hub.worker")
 
@@ -141,23 +142,24 @@ async def serve(settings: Settings) -> None:
 
     async def fresh(records: list) -> None:
         newest = max(r.timestamp for r in records) / 1000
-        await feed.fresh_for(newest)
+        await asyncio.gather(feed.fresh_for(newest), past.fresh_for(newest))
         CUSTOMERS_KNOWN.set(len(directory))
 
     batches = BatchBoard(settings.bootstrap, settings.fetch_wait)
+    past = CaseHistory(settings.bootstrap, policy.history.repeat_window_days, settings.fetch_wait)
     router = Runner(RouterStage(settings.worker_id, Router(directory, policy, settings.sla_scale,
-                                                           batches=batches)),
+                                                           batches=batches, past=past)),
                     _options(settings, before_batch=fresh,
                              after_outputs=failpoint.hook("after_publish"),
                              after_state=failpoint.hook("after_state")))
     watch = Runner(WatchStage(policy.escalation, settings.sla_scale), _options(settings))
     alerts = Runner(AlertStage(policy.alerts), _options(settings))
     runners = (router, watch, alerts)
-    feeds = {asyncio.create_task(f.run()) for f in (feed, batches)}
+    feeds = {asyncio.create_task(f.run()) for f in (feed, batches, past)}
     started = time.monotonic()
     # Nothing is routed before the directory (and the batches under way) have
     # caught up with what they held at start.
-    waiter = asyncio.ensure_future(asyncio.gather(feed.ready.wait(), batches.ready.wait()))
+    waiter = asyncio.ensure_future(asyncio.gather(*(f.ready.wait() for f in (feed, batches, past))))
     await asyncio.wait({*feeds, waiter}, return_when=asyncio.FIRST_COMPLETED)
     for task in feeds:
         if task.done():

@@ -97,7 +97,8 @@ class Feed:
         while self.fresh_as_of < received_at - FRESH_WITHIN_S:
             left = deadline - time.monotonic()
             if left <= 0:
-                log.warning("customers.stale", behind_s=round(received_at - self.fresh_as_of, 3))
+                log.warning("feed.stale", topic=self.topic,
+                            behind_s=round(received_at - self.fresh_as_of, 3))
                 return
             try:
                 await asyncio.wait_for(self._changed.wait(), left)

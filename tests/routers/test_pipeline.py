@@ -70,8 +70,8 @@ def test_decide_routes_by_tier_and_type_with_deadlines():
 def test_the_router_is_its_steps_in_order_and_one_more_slots_in():
     names = [getattr(s, "__name__", type(s).__name__) for s in steps(CustomerDirectory(),
                                                                      POLICY)]
-    assert names == ["Identify", "flag", "classify_step", "Triage", "JoinBatch", "assess_risk",
-                     "Decide"]
+    assert names == ["Identify", "flag", "classify_step", "Triage", "Recall", "JoinBatch",
+                     "assess_risk", "Decide"]
     seen = []
 
     def spy(d: Draft) -> Draft:

@@ -216,3 +216,47 @@ def test_six_customers_on_charging_after_ota_raise_one_batch_and_the_next_joins_
     finally:
         for w in workers:
             w.stop()
+
+
+def test_a_repeat_complaint_carries_repeat_and_the_earlier_id(private, tmp_path):
+    from hub.event import Contact, Event, RoutedEvent
+    from hub.kafka.topics import CUSTOMERS, ROUTED
+
+    boot = private.bootstrap
+    customer = {"customer_id": "C-TWO-PHONES", "tier": "ordinary",
+                "phones": ["13911112222", "+86 139 3333 4444"], "wechat_openids": []}
+    _publish(boot, [(CUSTOMERS, customer["customer_id"], orjson.dumps(customer))])
+    worker = Proc("worker", _env(boot, tmp_path), tmp_path).start()
+
+    def event(tag: str, text: str, **contact) -> Event:
+        return Event(event_id=f"rep-{tag}", channel="wechat", source="wechat",
+                     channel_message_id=tag, received_at=utcnow(), text=text,
+                     contact=Contact(**contact))
+
+    def routed(eid: str) -> RoutedEvent:
+        return _wait(lambda: [r for r in (RoutedEvent.from_json(x.value)
+                                          for x in read_topics(boot, ROUTED))
+                              if r.event_id == eid])[0]
+    try:
+        worker.wait_log("worker.routing")
+        first = event("1", "充电桩一直充不进电，我要投诉", wechat_openid="o-rep")
+        _intake(boot, [first])
+        assert "repeat" not in routed(first.event_id).flags
+        _wait(lambda: first.event_id in _cases(boot))
+        again = event("2", "还是充不进电，第二次投诉了", wechat_openid="o-rep")
+        _intake(boot, [again])
+        r = routed(again.event_id)
+        assert "repeat" in r.flags and r.history.previous_event_ids == [first.event_id]
+        assert r.history.open_case_ids == [first.event_id] and r.history.contacts_30d == 1
+
+        by_phone = event("3", "充电又失败了，投诉", phone="+8613911112222")
+        _intake(boot, [by_phone])
+        assert "repeat" not in routed(by_phone.event_id).flags  # the customer writes first
+        _wait(lambda: by_phone.event_id in _cases(boot))
+        other_phone = event("4", "充电问题一直没解决", phone="+8613933334444")
+        _intake(boot, [other_phone])
+        r = routed(other_phone.event_id)
+        assert r.customer.customer_id == "C-TWO-PHONES"
+        assert "repeat" in r.flags and r.history.previous_event_ids == [by_phone.event_id]
+    finally:
+        worker.stop()
