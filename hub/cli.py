@@ -138,15 +138,21 @@ def tail(topic_names: tuple[str, ...], from_beginning: bool) -> None:
 @main.command()
 @click.option("--wait", type=float, default=30, show_default=True, help="seconds to wait")
 def demo(wait: float) -> None:
-    """Send sample traffic through every channel of a running hub; show where it went."""
+    """Send sample traffic through every channel of a running hub; show where it went,
+    then what the watch made of it (a ticket update, escalations, a batch alert)."""
+    from hub import demo_watch
     from hub.demo import demo as run_demo
     from hub.demo import report
 
+    settings = _settings()
     try:
-        routed = asyncio.run(run_demo(_settings(), wait))
+        marks = asyncio.run(demo_watch.mark(settings))
+        routed = asyncio.run(run_demo(settings, wait))
+        click.echo(report(routed))
+        seen = asyncio.run(demo_watch.watch(settings, routed, wait, marks))
     except (HubError, OSError) as err:
         raise click.ClickException(f"is the hub running (bin/hub up)? {err}") from err
-    click.echo(report(routed))
+    click.echo(demo_watch.report(seen, settings.sla_scale))
 
 
 @main.command(name="eval")

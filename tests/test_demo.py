@@ -16,3 +16,8 @@ def test_demo_routes_all_seven_channels(broker, gateway, smtp_port, worker):
     assert "13 events routed from 7 channels: email, hotline, qr, sms, telematics, web, " \
            "wechat" in done.stdout
     assert "hub.routed.fleet.rescue" in done.stdout  # the airbag, on the fleet's VIN
+    # The watch: the hotline complaint acknowledged by a ticket update, the airbag
+    # escalated at once (risk 5, level 3), six OTA charging complaints one batch.
+    assert "acknowledged ticket TK-DEMO-" in done.stdout and "owner A1024" in done.stdout
+    assert "escalation risk_level" in done.stdout and "level 3" in done.stdout
+    assert "alert batch_complaint" in done.stdout and "{'fault': 'charging'}" in done.stdout
