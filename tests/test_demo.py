@@ -16,3 +16,6 @@ def test_demo_routes_all_seven_channels(broker, gateway, smtp_port, worker):
     assert "13 events routed from 7 channels: email, hotline, qr, sms, telematics, web, " \
            "wechat" in done.stdout
     assert "hub.routed.fleet.rescue" in done.stdout  # the airbag, on the fleet's VIN
+    email = [line for line in done.stdout.splitlines() if line.startswith("email ")]
+    assert [line.split()[1:3] for line in email] == [["email", "via"], ["email", "via"]]
+    assert [line.split()[3] for line in email] == ["HTTP", "SMTP"]
