@@ -1,5 +1,6 @@
 import asyncio
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -90,3 +91,32 @@ def test_tail_without_a_broker_at_all_fails_at_once(logs_dir):
                           env=hub_env(f"127.0.0.1:{free_port()}"), capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 1 and "cannot reach Kafka at 127.0.0.1:" in done.stderr
+
+
+def test_tail_rides_out_a_short_outage(logs_dir):
+    from hub.kafka.embedded import EmbeddedBroker
+
+    broker = start_broker(logs_dir)
+    port = int(broker.bootstrap.rsplit(":", 1)[1])
+    tail_proc, again = None, None
+    try:
+        tail_proc = subprocess.Popen(
+            [sys.executable, "-m", "hub", "tail", "hub.intake", "--broker-timeout", "20"],
+            env=hub_env(broker.bootstrap), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        time.sleep(3)  # joined
+        broker.stop()
+        assert select.select([tail_proc.stderr], [], [], 20)[0], "no word of the outage"
+        assert "does not answer; waiting up to 20 s" in tail_proc.stderr.readline()
+        again = EmbeddedBroker(port, log_path=logs_dir / "broker-again.log").start()
+        assert select.select([tail_proc.stderr], [], [], 20)[0], "no word of the return"
+        assert tail_proc.stderr.readline().strip() == f"Kafka at {broker.bootstrap} answers again"
+        assert tail_proc.poll() is None  # still following
+        tail_proc.send_signal(signal.SIGINT)
+        assert tail_proc.wait(20) == 0
+    finally:
+        if tail_proc and tail_proc.poll() is None:
+            tail_proc.kill()
+        broker.stop()
+        if again:
+            again.stop()
