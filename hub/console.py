@@ -61,14 +61,20 @@ class Console:
             thread.join(timeout)
 
     def _copy(self, part: str, stream: IO[bytes]) -> None:
+        # This thread must read to the end whatever happens: a part whose stderr pipe
+        # fills up blocks on its next log line.
+        showing = True
         with stream, (self.directory / f"{part}.log").open("ab") as log:
             for raw in iter(stream.readline, b""):
                 log.write(raw)
                 log.flush()
-                line = self.line(part, raw)
+                line = self.line(part, raw) if showing else None
                 if line is not None:
-                    with self._lock:
-                        print(line, file=self.out, flush=True)
+                    try:
+                        with self._lock:
+                            print(line, file=self.out, flush=True)
+                    except OSError:  # the terminal went away: the file still gets it all
+                        showing = False
 
     def line(self, part: str, raw: bytes) -> str | None:
         """The terminal line for one log line of ``part``, or None to keep it to the file."""
@@ -86,11 +92,26 @@ class Console:
                 **{k: record[k] for k in _ROUTED_FIELDS if record.get(k) is not None}}
         elif level in _SHOWN_LEVELS:
             shown = {k: v for k, v in record.items() if k != "logger"}
+            if isinstance(shown.get("exception"), list):
+                shown["exception"] = _traceback(shown["exception"])
         else:
             return None
         shown["timestamp"] = _clock(record.get("timestamp"))
         shown["logger"] = part
-        return self._render(None, level, shown)
+        try:
+            return self._render(None, level, shown)
+        except Exception:  # noqa: BLE001 - a line we cannot render is shown raw, never lost
+            return f"{part}: {raw.decode('utf-8', 'replace').rstrip()}"
+
+
+def _traceback(exceptions: list) -> str:
+    """The JSON traceback (structlog's ExceptionDictTransformer) as Python prints it."""
+    lines = ["Traceback (most recent call last):"]
+    for exc in exceptions if all(isinstance(e, dict) for e in exceptions) else ():
+        lines += [f'  File "{f.get("filename")}", line {f.get("lineno")}, in {f.get("name")}'
+                  for f in exc.get("frames", []) if isinstance(f, dict)]
+        lines.append(f"{exc.get('exc_type')}: {exc.get('exc_value')}")
+    return "\n".join(lines)
 
 
 def _clock(timestamp: Any) -> str:

@@ -36,6 +36,21 @@ def test_routed_events_and_warnings_are_shown_info_is_not(tmp_path):
                 tmp_path) is None
 
 
+def test_an_error_with_a_traceback_reads_as_python_prints_it(tmp_path):
+    shown = line(orjson.dumps({
+        "event": "webhook.failed", "level": "error", "timestamp": "2026-11-22T01:30:15Z",
+        "exception": [{"exc_type": "ValueError", "exc_value": "boom", "frames": [
+            {"filename": "hub/gateway/app.py", "lineno": 60, "name": "receive"}]}]}), tmp_path)
+    assert "webhook.failed" in shown and "Traceback (most recent call last):" in shown
+    assert 'File "hub/gateway/app.py", line 60, in receive' in shown
+    assert "ValueError: boom" in shown
+
+
+def test_a_record_the_renderer_cannot_take_is_shown_raw(tmp_path):
+    raw = orjson.dumps({"event": "x.failed", "level": "error", "exception": 12})
+    assert line(raw, tmp_path) == f"worker: {raw.decode()}"
+
+
 def test_lines_that_are_not_json_are_shown_as_they_are(tmp_path):
     assert line(b"Traceback (most recent call last):\n", tmp_path) == (
         "worker: Traceback (most recent call last):")
@@ -70,3 +85,18 @@ def test_only_a_terminal_outside_production_gets_the_console(tmp_path, monkeypat
         assert for_terminal(load_settings(), io.StringIO()) is None
     finally:
         os.close(master)
+
+
+def test_a_terminal_that_goes_away_does_not_stop_the_copy(tmp_path):
+    class Gone(io.StringIO):
+        def write(self, _text: str) -> int:
+            raise OSError(5, "Input/output error")
+
+    console = Console(tmp_path, Gone())
+    read, write = os.pipe()
+    lines = [b'{"event":"a.failed","level":"error"}\n', b'{"event":"b.failed","level":"error"}\n']
+    os.write(write, b"".join(lines))
+    os.close(write)
+    console.follow("worker", os.fdopen(read, "rb"))
+    console.close()
+    assert (tmp_path / "worker.log").read_bytes() == b"".join(lines)
