@@ -6,7 +6,9 @@ the fault that once hid an alarm). Any exception but FrameError fails loudly.
 
 With ``--corpus FILE`` every frame whose outcome is new (the error with its
 numbers blanked, or the decoded commands and items) is written to FILE, one
-JSON line each with the outcome, for tests/test_gbt32960_corpus.py to replay:
+JSON line each with the outcome, for tests/test_gbt32960_corpus.py to replay.
+After an intended change to the parser's answers, ``--refresh`` first rewrites
+the outcomes of the frames already kept (the diff shows what changed):
 
     .venv/bin/python bench/fuzz_gbt32960.py 50000
     .venv/bin/python bench/fuzz_gbt32960.py 20000 \
@@ -56,12 +58,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", nargs="?", type=int, default=50_000)
     parser.add_argument("--corpus", type=Path, help="JSON lines file to add new outcomes to")
+    parser.add_argument("--refresh", action="store_true",
+                        help="recompute the outcomes of the frames already in the corpus")
     args = parser.parse_args()
     seen: dict[str, dict] = {}
     if args.corpus and args.corpus.exists():
         for line in args.corpus.read_text().splitlines():
             entry = json.loads(line)
-            seen[signature(entry["outcome"])] = entry
+            if args.refresh:
+                entry["outcome"] = outcome(bytes.fromhex(entry["hex"]))
+            seen.setdefault(signature(entry["outcome"]), entry)
     kept = len(seen)
 
     def keep(buf: bytes) -> None:

@@ -194,11 +194,12 @@ def _realtime(frame: Frame, data: bytes, at: int) -> None:
             elif item == 0x01:
                 frame.vehicle = _vehicle(r)
             elif not _skip(item, r):
-                after = f" after {frame.items[-1]}" if frame.items else ""
+                after = (f" after {frame.items[-1]}", "; the item before it may be longer "
+                         "than the standard's layout") if frame.items else ("", "")
                 raise FrameError(
-                    f"{where}{after}: type 0x{item:02x} has no length in GB/T 32960.3 "
+                    f"{where}{after[0]}: type 0x{item:02x} has no length in GB/T 32960.3 "
                     "(0x01-0x09, vendor 0x80-0xFE), so it and the items after it cannot be "
-                    "found; the item before it may be longer than the standard's layout")
+                    f"found{after[1]}")
         except _Short as exc:
             raise FrameError(f"the data ends inside {where}") from exc
         frame.items.append(name)
