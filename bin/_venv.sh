@@ -21,11 +21,15 @@ if [ ! -f "$stamp" ]; then
   echo "hub: installing the project and its dependencies${EXTRAS:+ (extras: $EXTRAS)} into" \
        ".venv with pip (first run, or pyproject.toml changed; 1-2 minutes)..." >&2
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip 2>&1 | quiet
-  # pip's own lines (Collecting..., Installing...) are the progress; pipefail keeps its status.
+  # pip's own lines (Collecting..., Installing...) are the progress; pipefail keeps its
+  # status; the whole output is kept for when it fails.
+  mkdir -p "$ROOT/.hub/logs"
+  piplog="$ROOT/.hub/logs/pip-install.log"
   if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
-      -e "$target" 2>&1 | { grep --line-buffered -E "^(Collecting|Installing|Successfully|ERROR)" \
-      >&2 || true; }; then
-    echo "hub: pip install failed (above); run it again once fixed" >&2
+      -e "$target" 2>&1 | tee "$piplog" \
+      | { grep --line-buffered -iE "^(collecting|installing|successfully|error)" >&2 || true; }
+  then
+    echo "hub: pip install failed; its whole output: $piplog" >&2
     exit 1
   fi
   rm -f "$VENV"/.installed-* && touch "$stamp"

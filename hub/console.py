@@ -43,7 +43,7 @@ def for_terminal(settings: Settings, stream: IO[str] = sys.stderr) -> Console | 
 class Console:
     def __init__(self, directory: Path, out: IO[str]) -> None:
         self.directory, self.out = directory, out
-        self._render = structlog.dev.ConsoleRenderer(colors=True, pad_event_to=16)
+        self._render = structlog.dev.ConsoleRenderer(colors=True)
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
