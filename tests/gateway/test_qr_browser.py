@@ -49,6 +49,15 @@ def browser():
     driver.quit()
 
 
+def after_submit(browser, css: str):
+    """The element of the page the form's POST leads to (the click does not wait for it)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(browser, 15).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+
 def screenshot(browser, name: str) -> Path:
     """Save a screenshot for a person to look at (bin/test installs the CJK fonts
     without which Chinese renders as boxes); a blank page compresses far smaller."""
@@ -83,7 +92,7 @@ def test_customer_scans_fills_and_gets_a_case_reference(gateway, browser, tmp_pa
     browser.find_element(By.ID, "text").send_keys("车门把手脱落了，想预约更换")
     browser.find_element(By.ID, "photo").send_keys(str(photo))
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    status = browser.find_element(By.CSS_SELECTOR, "[role=status]")
+    status = after_submit(browser, "[role=status]")
     assert "已收到您的反馈" in status.text
     reference = browser.find_element(By.CSS_SELECTOR, ".ref").text
     assert len(reference) == 10 and reference.isalnum()
@@ -107,7 +116,7 @@ def test_an_over_long_name_is_explained_in_chinese(gateway, browser):
     browser.execute_script("document.getElementById('name').value = arguments[0]", "名" * 61)
     browser.find_element(By.ID, "text").send_keys("刹车有异响")
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    alert = browser.find_element(By.CSS_SELECTOR, "[role=alert]")
+    alert = after_submit(browser, "[role=alert]")
     assert browser.find_element(By.TAG_NAME, "h1").text == "请检查填写内容"
     assert "称呼最多 60 个字，请删减后再提交。" in alert.text and "String" not in alert.text
     screenshot(browser, "qr-name-too-long-zh-CN.png")
