@@ -125,12 +125,14 @@ def customers_load(file: Path) -> None:
 @main.command()
 @click.argument("topic_names", metavar="TOPIC...", nargs=-1, required=True)
 @click.option("--from-beginning", is_flag=True, help="Start at the oldest record.")
-def tail(topic_names: tuple[str, ...], from_beginning: bool) -> None:
+@click.option("--broker-timeout", type=click.FloatRange(min=0.5), default=10, show_default=True,
+              help="seconds without an answer from Kafka before giving up (exit 1)")
+def tail(topic_names: tuple[str, ...], from_beginning: bool, broker_timeout: float) -> None:
     """Follow topics, one line per event."""
     from hub.tail import run
 
     try:
-        run(_settings().bootstrap, list(topic_names), from_beginning)
+        run(_settings().bootstrap, list(topic_names), from_beginning, broker_timeout)
     except HubError as err:
         raise click.ClickException(err.message) from err
 

@@ -7,10 +7,20 @@ command through the end of the data).
 
 Real-time (0x02) and reissued (0x03) data: a 6-byte time (YY MM DD hh mm ss,
 China time), then data items, each a type byte and a body whose length follows
-from the type. Every item is walked by its length, so an item we do not decode
-(motor, fuel cell, extremes, cell voltages...) does not hide the ones after it;
-vendor items 0x80-0xFE carry a 2-byte length. Only a type with no known length
-ends the walk, and what was decoded before it is kept.
+from the type (layouts of GB/T 32960.3-2016 tables 9-20, 0x01-0x09). Every item
+is walked by its length, so an item we do not decode (motor, fuel cell,
+extremes, cell voltages...) does not hide the ones after it; vendor items
+0x80-0xFE carry a 2-byte length.
+
+The items carry no length of their own, so one item the walk cannot size (a
+type outside those ranges, or an item that runs past the data) leaves every
+later item unfindable: the whole request is refused with the item and its byte
+offset. A half-decoded frame is never accepted, because the part lost may be
+the alarm (a vehicle item two bytes too long puts the walk on a stray 0x00
+right before it). Refusing rather than storing and dead-lettering: the TSP
+keeps its frames and can resend them (or reissue, 0x03) once it has fixed its
+encoder, and a 400 shows the fault to the one party that can fix it, where a
+dead letter would hide it in our operations and still not route the alarm.
 
 The parser never raises anything but :class:`FrameError`.
 """
@@ -55,7 +65,6 @@ class Frame:
     position: dict | None = None
     alarm: dict | None = None
     vehicle: dict | None = None
-    unparsed_from: int | None = None  # offset in the data where the walk had to stop
 
     @property
     def command_name(self) -> str:
@@ -64,8 +73,11 @@ class Frame:
     def as_dict(self) -> dict:
         return {"command": self.command_name, "vin": self.vin,
                 "time": self.time.isoformat() if self.time else None, "items": self.items,
-                "position": self.position, "alarm": self.alarm, "vehicle": self.vehicle,
-                "unparsed_from": self.unparsed_from}
+                "position": self.position, "alarm": self.alarm, "vehicle": self.vehicle}
+
+
+class _Short(Exception):  # noqa: N818 - internal signal, never leaves this module
+    """The data ended inside an item; the walk turns it into a FrameError naming the item."""
 
 
 class _Reader:
@@ -73,8 +85,8 @@ class _Reader:
         self.data, self.pos = data, 0
 
     def take(self, n: int) -> bytes:
-        if n < 0 or self.pos + n > len(self.data):
-            raise FrameError(f"data item truncated at byte {self.pos} (needs {n} more)")
+        if self.pos + n > len(self.data):
+            raise _Short
         chunk = self.data[self.pos:self.pos + n]
         self.pos += n
         return chunk
@@ -137,7 +149,7 @@ def _vehicle(r: _Reader) -> dict:
 
 def _skip(item: int, r: _Reader) -> bool:
     """Skip an item we do not decode by its length; False when its length is unknown."""
-    if item == 0x02:
+    if item == 0x02:  # drive motors: count, then 12 bytes each
         r.take(12 * r.u8())
     elif item == 0x03:
         r.take(6)
@@ -162,22 +174,35 @@ def _skip(item: int, r: _Reader) -> bool:
     return True
 
 
-def _realtime(frame: Frame, data: bytes) -> None:
+def _realtime(frame: Frame, data: bytes, at: int) -> None:
+    """Walk the items of real-time data that starts at byte ``at`` of the body."""
     r = _Reader(data)
-    frame.time = _time(r.take(6))
+    try:
+        frame.time = _time(r.take(6))
+    except _Short as exc:
+        raise FrameError(f"data at byte {at} is shorter than the 6-byte time") from exc
     while r.left:
-        start = r.pos
+        start, number = r.pos, len(frame.items) + 1
         item = r.u8()
-        if item == 0x05:
-            frame.position = _position(r)
-        elif item == 0x07:
-            frame.alarm = _alarm(r)
-        elif item == 0x01:
-            frame.vehicle = _vehicle(r)
-        elif not _skip(item, r):
-            frame.unparsed_from = start
-            return
-        frame.items.append(ITEM_NAMES.get(item, f"0x{item:02x}"))
+        name = ITEM_NAMES.get(item, f"0x{item:02x}")
+        where = f"data item {number} ({name}) at byte {at + start}"
+        try:
+            if item == 0x05:
+                frame.position = _position(r)
+            elif item == 0x07:
+                frame.alarm = _alarm(r)
+            elif item == 0x01:
+                frame.vehicle = _vehicle(r)
+            elif not _skip(item, r):
+                after = (f" after {frame.items[-1]}", "; the item before it may be longer "
+                         "than the standard's layout") if frame.items else ("", "")
+                raise FrameError(
+                    f"{where}{after[0]}: type 0x{item:02x} has no length in GB/T 32960.3 "
+                    "(0x01-0x09, vendor 0x80-0xFE), so it and the items after it cannot be "
+                    f"found{after[1]}")
+        except _Short as exc:
+            raise FrameError(f"the data ends inside {where}") from exc
+        frame.items.append(name)
 
 
 def parse_frame(buf: bytes, offset: int = 0) -> tuple[Frame, int]:
@@ -206,7 +231,10 @@ def parse_frame(buf: bytes, offset: int = 0) -> tuple[Frame, int]:
         raise FrameError(f"frame at byte {offset}: VIN is not ASCII") from exc
     frame = Frame(command=command, vin=vin)
     if command in (0x02, 0x03):
-        _realtime(frame, data)
+        try:
+            _realtime(frame, data, offset + HEADER)
+        except FrameError as exc:
+            raise FrameError(f"frame at byte {offset}: {exc}") from exc
     elif command in (0x01, 0x04) and len(data) >= 6:
         frame.time = _time(data[:6])
     return frame, end + 1

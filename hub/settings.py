@@ -53,7 +53,8 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     smtp_port: int = 2525
-    public_url: str = "http://127.0.0.1:8080"
+    public_url: str = Field(
+        "", description="external base URL; default: the gateway's own http://host:port")
 
     wechat_token: SecretStr = SecretStr(DEV_SECRETS["wechat_token"])
     wechat_aes_key: SecretStr = SecretStr(DEV_SECRETS["wechat_aes_key"])
@@ -121,6 +122,17 @@ class Settings(BaseSettings):
             merged.update(value)
             return merged
         return value
+
+    @model_validator(mode="after")
+    def _public_url_follows_the_gateway(self) -> Settings:
+        # Unset, links and Twilio's signed URL point at the gateway as it listens;
+        # a wildcard bind is reached on loopback, an IPv6 literal in brackets.
+        if not self.public_url:
+            host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(  # noqa: S104
+                self.http_host, self.http_host)
+            host = f"[{host}]" if ":" in host else host
+            self.public_url = f"http://{host}:{self.http_port}"
+        return self
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from hub import console
 from hub.kafka.embedded import EmbeddedBroker
 from hub.kafka.topics import create_topics
 from hub.settings import DEV_SECRETS, DEV_SOURCE_SECRETS, Settings
@@ -28,9 +29,14 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6").prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def spawn(part: str, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "hub", part], env=env,
+def spawn(part: str, env: dict[str, str], screen: console.Console | None = None
+          ) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "hub", part], env=env,
+                            stderr=subprocess.PIPE if screen else None,
                             preexec_fn=_die_with_parent)  # noqa: PLW1509
+    if screen:
+        screen.follow(part, proc.stderr)
+    return proc
 
 
 def banner(settings: Settings, bootstrap: str) -> str:
@@ -56,6 +62,7 @@ def up(settings: Settings) -> int:
     broker = None
     children: list[tuple[str, subprocess.Popen]] = []
     stopping = False
+    screen = console.for_terminal(settings)  # None: the parts' JSON stays on stderr
 
     def on_signal(signum: int, _frame: object) -> None:
         nonlocal stopping
@@ -66,14 +73,17 @@ def up(settings: Settings) -> int:
     try:
         env = dict(os.environ)
         if settings.embedded:
-            log_path = Path(os.environ.get("HUB_BROKER_LOG", "/tmp/hub-broker.log"))  # noqa: S108
+            log_path = Path(os.environ.get("HUB_BROKER_LOG")
+                            or console.logs_dir(settings) / "broker.log")
             broker = EmbeddedBroker(settings.embedded_broker_port, log_path=log_path).start()
             env["HUB_KAFKA_BOOTSTRAP"] = broker.bootstrap
         bootstrap = env.get("HUB_KAFKA_BOOTSTRAP", settings.bootstrap)
         asyncio.run(create_topics(settings.model_copy(update={"kafka_bootstrap": bootstrap})))
         for part in PARTS:
-            children.append((part, spawn(part, env)))
+            children.append((part, spawn(part, env, screen)))
         print(banner(settings, bootstrap), flush=True)
+        if screen:
+            print(f"logs (JSON, every part): {screen.directory}/", flush=True)
         while not stopping:
             for part, proc in children:
                 if proc.poll() is not None:
@@ -94,4 +104,6 @@ def up(settings: Settings) -> int:
                 proc.wait()
         if broker:
             broker.stop()
+        if screen:
+            screen.close()
         print("hub: stopped", file=sys.stderr, flush=True)

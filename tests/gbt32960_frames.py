@@ -64,3 +64,20 @@ def vendor(kind: int, payload: bytes) -> bytes:
 
 def realtime(t: datetime, *items: bytes, command: int = 0x02, **kw) -> bytes:
     return frame(command, when(t) + b"".join(items), **kw)
+
+
+def fuel_cell(probes: int) -> bytes:
+    return b"\x03" + bytes(6) + struct.pack(">H", probes) + bytes(probes) + bytes(10)
+
+
+def engine() -> bytes:
+    return b"\x04" + bytes(5)
+
+
+def probe_temperatures(probes: int) -> bytes:
+    return b"\x09\x01\x01" + struct.pack(">H", probes) + bytes(probes)
+
+
+def refit(buf: bytes) -> bytes:
+    """A frame whose data was edited: its length and BCC made right again."""
+    return frame(buf[2], buf[24:-1], vin=buf[4:21].decode("latin-1"), encryption=buf[21])

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from urllib.parse import urlsplit
 
+from hub.demo import report
 from tests.helpers import ROOT, hub_env
 
 
@@ -21,3 +22,21 @@ def test_demo_routes_all_seven_channels(broker, gateway, smtp_port, worker):
     assert "acknowledged ticket TK-DEMO-" in done.stdout and "owner A1024" in done.stdout
     assert "escalation risk_level" in done.stdout and "level 3" in done.stdout
     assert "alert batch_complaint" in done.stdout and "{'fault': 'charging'}" in done.stdout
+    email = [line.split()[1:4] for line in done.stdout.splitlines() if line.startswith("email ")]
+    assert email and all(row in (["email", "via", "HTTP"], ["email", "via", "SMTP"])
+                         for row in email)
+
+
+def _routed(channel: str, source: str, message_id: str) -> dict:
+    return {"channel": channel, "source": source, "channel_message_id": message_id,
+            "_topic": "hub.routed.ordinary.complaint", "route": {"priority": "P2"},
+            "risk": {"level": 2}, "subject": "关于轮胎以旧充新的投诉"}
+
+
+def test_the_report_says_which_email_came_by_smtp_and_which_by_http():
+    text = report([_routed("email", "email", "<demo-ab12-smtp@example.net>"),
+                   _routed("email", "email", "<demo-ab12-http@example.net>"),
+                   _routed("web", "web", "DEMO-ab12-form")])
+    rows = [line.split()[:4] for line in text.splitlines()[1:4]]
+    assert rows == [["email", "email", "via", "HTTP"], ["email", "email", "via", "SMTP"],
+                    ["web", "web", "hub.routed.ordinary.complaint", "P2"]]

@@ -35,12 +35,33 @@ def test_items_we_do_not_decode_are_walked_by_their_length():
     assert f.vehicle == {"speed_kmh": 62.5, "mileage_km": 12345.6, "soc_pct": 71}
     assert f.alarm["flags"] == ["insulation", "brake_system"]
     assert f.alarm["fault_codes"]["battery"] == ["00001001"]
-    assert f.unparsed_from is None
 
 
-def test_a_type_without_known_length_stops_the_walk_but_keeps_what_came_before():
-    [f] = parse_frames(g.realtime(T, g.alarm(3, [1]), b"\x30\x01\x02\x03"))
-    assert f.alarm["level"] == 3 and f.unparsed_from == 6 + len(g.alarm(3, [1]))
+def test_an_item_too_long_for_its_type_refuses_the_frame_instead_of_losing_the_alarm():
+    # The vehicle item is 20 bytes; two more put the walk on 0x00 where the alarm should start.
+    data = g.realtime(T, g.vehicle(10, 20, 30) + b"\x00\x00", g.alarm(3, [1]))
+    with pytest.raises(FrameError) as err:
+        parse_frames(data)
+    assert str(err.value).startswith(
+        "frame at byte 0: data item 2 (0x00) at byte 51 after vehicle: type 0x00 has no length")
+
+
+def test_a_reserved_type_refuses_the_frame_even_after_a_good_alarm():
+    with pytest.raises(FrameError, match=r"data item 2 \(0x30\) at byte 40 after alarm"):
+        parse_frames(g.realtime(T, g.alarm(3, [1]), b"\x30\x01\x02\x03"))
+
+
+def test_the_second_frame_of_a_body_is_named_by_its_offset():
+    bad = g.realtime(T, g.alarm(3, [1])[:-2])
+    with pytest.raises(FrameError, match=rf"frame at byte {len(SAMPLE)}: the data ends inside data"
+                                         rf" item 1 \(alarm\) at byte {len(SAMPLE) + 30}$"):
+        parse_frames(SAMPLE + bad)
+
+
+def test_fuel_cell_engine_and_probe_temperatures_are_walked_too():
+    [f] = parse_frames(VALID[2])
+    assert f.items == ["fuel_cell", "engine", "extremes", "alarm", "cell_voltage",
+                       "probe_temperature", "0x90"]
 
 
 def test_south_west_and_invalid_positions():
@@ -71,7 +92,10 @@ def test_several_frames_back_to_back_and_other_commands():
     (g.realtime(T, g.alarm(3, [0]), encryption=0x09), "encryption"),
     (g.realtime(T, g.alarm(3, [0]))[:-2] + b"\x00" * 2, "BCC"),
     (g.frame(0x02, b"\x1a\x0d\x20\x08\x1e\x0f"), "invalid time"),
-    (g.frame(0x02, g.when(T) + b"\x07\x03\x00"), "truncated"),
+    (g.frame(0x02, g.when(T) + b"\x07\x03\x00"), r"ends inside data item 1 \(alarm\) at byte 30"),
+    (g.frame(0x02, g.when(T)[:4]), "shorter than the 6-byte time"),
+    (g.realtime(T, g.motors(2)[:-1]), r"inside data item 1 \(drive_motor\) at byte 30"),
+    (g.realtime(T, g.vendor(0x80, b"abc")[:-1]), r"inside data item 1 \(0x80\) at byte 30"),
     (SAMPLE + b"\x00", "header"),
 ])
 def test_bad_frames_are_refused_with_the_reason(data, reason):
@@ -90,7 +114,9 @@ def test_fuzz_random_bytes(data):
 
 
 VALID = [SAMPLE, g.realtime(T, g.vehicle(10, 20, 30), g.motors(1), g.position(30, 120),
-                            g.alarm(2, [0, 5], other=[b"\x01\x02\x03\x04"]))]
+                            g.alarm(2, [0, 5], other=[b"\x01\x02\x03\x04"])),
+         g.realtime(T, g.fuel_cell(3), g.engine(), g.extremes(), g.alarm(1, [2]),
+                    g.cell_voltages(2), g.probe_temperatures(4), g.vendor(0x90, b"x"))]
 
 
 def _with_bcc(buf: bytearray) -> bytes:

@@ -1,3 +1,6 @@
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -49,3 +52,14 @@ def test_sliding_window():
     assert w.allow("k", now=0) and w.allow("k", now=1) and not w.allow("k", now=2)
     assert w.allow("other", now=2)
     assert w.allow("k", now=10.5)  # the first hit left the window
+
+
+def test_hub_qr_issue_links_to_the_port_the_gateway_listens_on():
+    # Issue 19: with the gateway on another port, the links still pointed at :8080.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(HUB_HTTP_PORT="9317", HUB_QR_SECRET=SECRET)
+    out = subprocess.run([sys.executable, "-m", "hub", "qr", "issue", "--dealer", "D1"],
+                         env=env, capture_output=True, text=True, timeout=60, check=True)
+    link = out.stdout.strip()
+    assert link.startswith("http://127.0.0.1:9317/q/")
+    assert qr.read(SECRET, link.rsplit("/", 1)[1])["dealer"] == "D1"

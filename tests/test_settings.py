@@ -31,6 +31,21 @@ def test_source_secrets_from_json_and_toml_file(monkeypatch, tmp_path):
     assert s.sla_scale == 0.5 and s.http_port == 9100  # the environment wins over the file
 
 
+def test_public_url_defaults_to_the_gateway_host_and_port(monkeypatch):
+    for key in ("HUB_PUBLIC_URL", "HUB_HTTP_HOST", "HUB_CONFIG"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("HUB_HTTP_PORT", "9311")
+    assert load_settings().public_url == "http://127.0.0.1:9311"
+    monkeypatch.setenv("HUB_HTTP_HOST", "0.0.0.0")  # noqa: S104 - a wildcard bind
+    assert load_settings().public_url == "http://127.0.0.1:9311"
+    monkeypatch.setenv("HUB_HTTP_HOST", "::")
+    assert load_settings().public_url == "http://[::1]:9311"
+    monkeypatch.setenv("HUB_HTTP_HOST", "hub.internal")
+    assert load_settings().public_url == "http://hub.internal:9311"
+    monkeypatch.setenv("HUB_PUBLIC_URL", "https://cs.example.cn")  # set: taken as it is
+    assert load_settings().public_url == "https://cs.example.cn"
+
+
 def test_bad_values_are_config_errors(monkeypatch):
     monkeypatch.setenv("HUB_SOURCE_SECRETS", "not json")
     with pytest.raises(ConfigError, match="source_secrets"):

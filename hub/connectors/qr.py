@@ -5,7 +5,8 @@ happened, optional photo); ``POST /v1/channels/qr`` takes it, form-encoded,
 multipart (with the photo) or JSON. The token (:mod:`hub.qr`) says which
 dealer or vehicle the code was on. Limits: 5 submissions per code and 20 per
 address in 10 minutes (429). A browser gets HTML (confirmation with the case
-reference, or an error page); an API client gets the contract's JSON. The
+reference, or an error page) in the language it asks for (:mod:`qr_pages`);
+an API client gets the contract's JSON. The
 photo is recorded as attachment metadata; its bytes are not kept (the hub has
 no object store)."""
 
@@ -21,7 +22,7 @@ from starlette.datastructures import UploadFile
 
 from hub import qr
 from hub.connectors.base import Accepted, Connector, Received
-from hub.connectors.qr_pages import done_page, error_page, form_page
+from hub.connectors.qr_pages import done_page, error_page, form_page, language
 from hub.errors import HubError, InvalidPayload, RateLimited, UnsupportedMediaType
 from hub.ratelimit import SlidingWindow
 
@@ -37,6 +38,15 @@ async def _form(request: Request, body: bytes) -> Any:
     async def replay() -> dict:
         return {"type": "http.request", "body": body, "more_body": False}
     return await Request(request.scope, replay).form()
+
+
+def _html(request: Request, page: str, status: int) -> HTMLResponse:
+    return HTMLResponse(page, status_code=status, headers={
+        "Content-Language": _lang(request), "Vary": "Accept-Language"})
+
+
+def _lang(request: Request) -> str:
+    return language(request.headers.get("accept-language"))
 
 
 def reference(event_id: str) -> str:
@@ -65,8 +75,9 @@ class QrConnector(Connector):
             try:
                 claims = qr.read(self._secret, token)
             except HubError as err:
-                return self._error_html(err)
-            return HTMLResponse(form_page(token, uuid.uuid4().hex, claims["dealer"], self.path))
+                return _html(request, error_page(err, _lang(request)), err.status)
+            return _html(request, form_page(token, uuid.uuid4().hex, claims["dealer"], self.path,
+                                            _lang(request)), 200)
 
         return [("/q/{token}", landing)]
 
@@ -99,22 +110,11 @@ class QrConnector(Connector):
     def answer(self, accepted: list[Accepted], request: Request) -> Response:
         [a] = accepted
         if _ctype(request) in _FORMS:
-            return HTMLResponse(done_page(reference(a.event_id)), status_code=200)
+            return _html(request, done_page(reference(a.event_id), _lang(request)), 200)
         return JSONResponse({"event_id": a.event_id, "reference": reference(a.event_id),
                              "status": "duplicate" if a.duplicate else "accepted"}, 202)
 
     def refuse(self, error: HubError, request: Request) -> Response:
         if _ctype(request) in _FORMS:
-            return self._error_html(error)
+            return _html(request, error_page(error, _lang(request)), error.status)
         return super().refuse(error, request)
-
-    @staticmethod
-    def _error_html(error: HubError) -> HTMLResponse:
-        titles = {"invalid_signature": "二维码无效", "stale_timestamp": "二维码已过期",
-                  "rate_limited": "提交过于频繁", "invalid_payload": "请检查填写内容"}
-        messages = {"invalid_signature": "这个二维码无法识别，可能已被改动。",
-                    "stale_timestamp": "这个二维码已过期。",
-                    "rate_limited": "提交次数过多，请几分钟后再试。"}
-        title = titles.get(error.code, "暂时无法提交")
-        return HTMLResponse(error_page(title, messages.get(error.code, error.message)),
-                            status_code=error.status)

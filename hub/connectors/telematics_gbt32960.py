@@ -1,8 +1,10 @@
 """The car, raw: the TSP forwards GB/T 32960 frames as they came from the
 vehicle (``application/octet-stream``, one or more frames back to back),
 signed per Standard Webhooks with source secret ``telematics`` (over the raw
-bytes). Parsing is :mod:`hub.gbt32960`; a bad BCC, a wrong length or an
-encrypted payload refuses the whole request with the reason."""
+bytes). Parsing is :mod:`hub.gbt32960`; a bad BCC, a wrong length, an
+encrypted payload or a data item the walk cannot size refuses the whole
+request with the reason and the byte offset (400 invalid_payload), so no alarm
+is ever dropped behind a 202."""
 
 from fastapi import Request
 

@@ -29,7 +29,8 @@ def normalize(payload: dict, received_at: datetime, source: str = "qr") -> Event
     form = validate(QrForm, payload)
     phone = to_e164(form.phone)
     if phone is None:
-        raise InvalidPayload("请填写正确的手机号 (phone is not a valid number)")
+        raise InvalidPayload("请填写正确的手机号 (phone is not a valid number)", detail={
+            "errors": [{"loc": ("phone",), "type": "phone_invalid"}]})
     claims = form.claims
     # The page's submission id makes a double submit one case; API clients
     # without one are identified by what they sent.

@@ -52,6 +52,9 @@ def test_login_and_alarm_free_frames_are_answered_but_not_routed(broker, gateway
     (g.realtime(datetime(2026, 11, 22), g.alarm(3, [0]), encryption=0x03),
      "application/octet-stream", 400, "AES128"),
     (SAMPLE, "application/json", 415, "octet-stream"),
+    # Issue 19: a vehicle item two bytes too long hid the alarm behind it, answered 202.
+    (g.realtime(datetime(2026, 11, 22), g.vehicle(10, 20, 30) + bytes(2), g.alarm(3, [1])),
+     "application/octet-stream", 400, "data item 2 (0x00) at byte 51 after vehicle"),
 ])
 def test_bad_frames_get_a_clear_error_and_publish_nothing(broker, gateway, body, ctype, status,
                                                           words):

@@ -81,3 +81,32 @@ def test_rate_limit_per_code(broker, gateway):
     statuses = [httpx.post(f"{gateway}/v1/channels/qr", json={
         "token": t, "phone": "13900007777", "text": f"第{i}次"}).status_code for i in range(7)]
     assert statuses[:5] == [202] * 5 and statuses[5:] == [429, 429]
+
+
+@pytest.mark.parametrize("accept, lang, words", [
+    (None, "zh-CN", "称呼最多 60 个字"), ("zh-TW,zh;q=0.8", "zh-Hant", "稱呼最多 60 個字"),
+    ("en-GB,en;q=0.9", "en", "Name can be at most 60 characters"),
+])
+def test_an_over_long_name_is_refused_in_the_customer_language(broker, gateway, accept, lang,
+                                                                words):
+    headers = {"Accept-Language": accept} if accept else {}
+    before = end_offsets(broker.bootstrap, [RAW, INTAKE])
+    # From an address of its own: the shared gateway allows 20 submissions per address.
+    client = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.19"))
+    page = client.post(f"{gateway}/v1/channels/qr", headers=headers, data={
+        "token": token(dealer="D-LANG"), "phone": "13900005555", "name": "名" * 61,
+        "text": "刹车有异响"})
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert f'<html lang="{lang}">' in page.text and words in page.text
+    assert page.headers["content-language"] == lang and page.headers["vary"] == "Accept-Language"
+    assert end_offsets(broker.bootstrap, [RAW, INTAKE]) == before
+    api = client.post(f"{gateway}/v1/channels/qr", headers=headers, json={
+        "token": token(dealer="D-LANG"), "phone": "13900005555", "name": "名" * 61, "text": "x"})
+    assert api.status_code == 400 and api.json()["error"]["message"].startswith("name: ")
+
+
+@pytest.mark.parametrize("accept, title", [("zh-HK", "聯絡我們"), ("en", "Contact us"),
+                                           ("de-DE", "联系我们")])
+def test_landing_page_follows_the_browser_language(gateway, accept, title):
+    page = httpx.get(f"{gateway}/q/{token()}", headers={"Accept-Language": accept})
+    assert page.status_code == 200 and f"<h1>{title}</h1>" in page.text

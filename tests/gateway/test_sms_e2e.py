@@ -79,9 +79,10 @@ def routed_any(broker, source: str) -> list[RoutedEvent]:
     return [routed_where(broker.bootstrap, lambda e: e.source == source)]
 
 
-def twilio_post(gateway: str, params: dict, public_url: str = "http://127.0.0.1:8080",
+def twilio_post(gateway: str, params: dict, public_url: str | None = None,
                 token: str = DEV_SECRETS["twilio_auth_token"]) -> httpx.Response:
-    url = public_url + "/v1/channels/sms/twilio"
+    # HUB_PUBLIC_URL is unset: it defaults to the gateway's own address.
+    url = (public_url or gateway) + "/v1/channels/sms/twilio"
     data = url + "".join(k + params[k] for k in sorted(params))
     signature = base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1).digest())
     return httpx.post(f"{gateway}/v1/channels/sms/twilio", content=urlencode(params),
@@ -91,8 +92,8 @@ def twilio_post(gateway: str, params: dict, public_url: str = "http://127.0.0.1:
 
 def test_twilio_mms_with_signature_through_a_proxy_port(broker, gateway, worker):
     params = load("twilio_mms.json")
-    # HUB_PUBLIC_URL is http://127.0.0.1:8080; a proxy that drops the port is fine too.
-    for public in ("http://127.0.0.1:8080", "http://127.0.0.1"):
+    # HUB_PUBLIC_URL defaults to the gateway's address; a proxy that drops the port is fine too.
+    for public in (gateway, "http://127.0.0.1"):
         response = twilio_post(gateway, params, public)
         assert response.status_code == 200, response.text
         assert response.headers["content-type"].startswith("text/xml")
@@ -108,7 +109,7 @@ def test_twilio_refusals(broker, gateway, case):
     if case == "wrong_token":
         response = twilio_post(gateway, params, token="not-the-token")
     elif case == "tampered":
-        url = "http://127.0.0.1:8080/v1/channels/sms/twilio"
+        url = f"{gateway}/v1/channels/sms/twilio"
         token = DEV_SECRETS["twilio_auth_token"]
         data = url + "".join(k + params[k] for k in sorted(params))
         sig = base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1).digest())
