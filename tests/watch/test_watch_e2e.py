@@ -243,6 +243,7 @@ def test_a_repeat_complaint_carries_repeat_and_the_earlier_id(private, tmp_path)
         _intake(boot, [first])
         assert "repeat" not in routed(first.event_id).flags
         _wait(lambda: first.event_id in _cases(boot))
+        time.sleep(0.6)  # the promise: a case stored 500 ms before an event is known
         again = event("2", "还是充不进电，第二次投诉了", wechat_openid="o-rep")
         _intake(boot, [again])
         r = routed(again.event_id)
@@ -253,6 +254,7 @@ def test_a_repeat_complaint_carries_repeat_and_the_earlier_id(private, tmp_path)
         _intake(boot, [by_phone])
         assert "repeat" not in routed(by_phone.event_id).flags  # the customer writes first
         _wait(lambda: by_phone.event_id in _cases(boot))
+        time.sleep(0.6)
         other_phone = event("4", "充电问题一直没解决", phone="+8613933334444")
         _intake(boot, [other_phone])
         r = routed(other_phone.event_id)
