@@ -43,8 +43,9 @@ def parse_src(value: bytes) -> tuple[str, int, int, int] | None:
 
 
 def dead_letter(record, deadletter_topic: str, reason: str, error: str,
-                source: str = "/hub/worker") -> Output:
-    """The record as it was, with why it could not be processed."""
+                source: str = "/hub/worker", extra: dict | None = None) -> Output:
+    """The record as it was, with why it could not be processed (and ``extra``
+    fields a replay needs, such as the subscriber)."""
     value = record.value or b""
     try:
         text, b64 = value.decode(), None
@@ -53,7 +54,7 @@ def dead_letter(record, deadletter_topic: str, reason: str, error: str,
     now = utcnow()
     body = orjson.dumps({"reason": reason, "error": error, "topic": record.topic,
                          "partition": record.partition, "offset": record.offset,
-                         "value": text, "value_base64": b64, "at": now})
+                         "value": text, "value_base64": b64, "at": now, **(extra or {})})
     ce_id = f"{record.topic}/{record.partition}/{record.offset}"
     return Output(deadletter_topic, record.key, body,
                   cloudevents.headers(id=ce_id, source=source, type="hub.deadletter.v1",
