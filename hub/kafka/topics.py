@@ -18,6 +18,7 @@ TICKET_UPDATES = "hub.ticket-updates"
 ESCALATIONS = "hub.escalations"
 ALERTS = "hub.alerts"
 REPLIES = "hub.replies"
+DELIVERIES = "hub.deliveries"
 DEADLETTER = "hub.deadletter"
 
 ROUTED = tuple(routed_topic(tier, t) for tier in TIERS for t in TYPES)
@@ -33,7 +34,8 @@ class TopicSpec:
 
 
 def all_topics() -> list[TopicSpec]:
-    plain = [RAW, INTAKE, TICKET_UPDATES, ESCALATIONS, ALERTS, REPLIES, DEADLETTER, *ROUTED]
+    plain = [RAW, INTAKE, TICKET_UPDATES, ESCALATIONS, ALERTS, REPLIES, DELIVERIES, DEADLETTER,
+             *ROUTED]
     return [TopicSpec(CUSTOMERS, compacted=True)] + [TopicSpec(n) for n in plain]
 
 

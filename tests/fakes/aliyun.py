@@ -49,6 +49,7 @@ class AliyunFake:
         self.messages: list[dict] = []
         self.refused: list[str] = []
         self.nonces: set[str] = set()
+        self.invalid_numbers: set[str] = set()  # well-formed but no such subscriber
         self.script = Script()
         self._lock = threading.Lock()
         self.app = Starlette(routes=[Route("/", self.rpc, methods=["GET", "POST"])])
@@ -95,7 +96,8 @@ class AliyunFake:
             return JSONResponse({"Message": message, "RequestId": request_id(), "Code": code})
 
         phone = params.get("PhoneNumbers", "")
-        if not re.fullmatch(r"1[3-9]\d{9}|[2-9]\d{7,14}", phone):
+        if phone in self.invalid_numbers or not re.fullmatch(r"1[3-9]\d{9}|[2-9]\d{7,14}",
+                                                             phone):
             return biz("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号")
         if params.get("SignName") != self.sign_name:
             return biz("isv.SMS_SIGNATURE_ILLEGAL", "该账号下找不到对应签名")

@@ -5,6 +5,7 @@ async test and a dispatcher child process reach them over real HTTP/SMTP on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import uuid
@@ -21,6 +22,7 @@ class FakeLoop:
         self.thread.start()
         self._servers: list[uvicorn.Server] = []
         self._closers: list[Any] = []
+        self._serving: list[Any] = []
 
     def run(self, coro: Coroutine) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
@@ -32,7 +34,8 @@ class FakeLoop:
         sock.listen(128)
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off",
                                                access_log=False))
-        asyncio.run_coroutine_threadsafe(server.serve(sockets=[sock]), self.loop)
+        self._serving.append(asyncio.run_coroutine_threadsafe(server.serve(sockets=[sock]),
+                                                              self.loop))
         self._servers.append(server)
         return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
@@ -42,6 +45,9 @@ class FakeLoop:
     def stop(self) -> None:
         for server in self._servers:
             server.should_exit = True
+        for serving in self._serving:
+            with contextlib.suppress(Exception):
+                serving.result(5)
         for closer in self._closers:
             self.loop.call_soon_threadsafe(closer)
         self.loop.call_soon_threadsafe(self.loop.stop)
