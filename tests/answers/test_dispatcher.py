@@ -11,16 +11,19 @@ import time
 import uuid
 from collections import Counter
 
+import httpx
 import orjson
 import pytest
 
 from hub.kafka.bus import Bus
+from hub.kafka.embedded import free_port
 from hub.kafka.topics import DEADLETTER, DELIVERIES, REPLIES
 from hub.settings import load_settings
 from tests.conftest import start_broker
 from tests.fakes.aliyun import THROTTLED, AliyunFake
 from tests.fakes.base import FakeLoop
 from tests.fakes.smtp import SmtpFake
+from tests.fakes.tencent import TencentFake
 from tests.fakes.twilio import TwilioFake
 from tests.fakes.wechat import WeChatFake
 from tests.helpers import Proc, hub_env, read_topics
@@ -36,7 +39,11 @@ class Vendors:
                                  S.aliyun_sms_sign_name, S.aliyun_sms_template_code)
         self.twilio = TwilioFake(S.twilio_account_sid, S.twilio_auth_token.get_secret_value())
         self.smtp = SmtpFake()
-        self.env = {"HUB_WECHAT_API_BASE": loop.serve_http(self.wechat.app),
+        self.tencent = TencentFake(S.tencent_secret_id, S.tencent_secret_key.get_secret_value(),
+                                   S.tencent_sms_sdk_app_id, S.tencent_sms_sign_name,
+                                   S.tencent_sms_template_id)
+        self.env = {"HUB_TENCENT_SMS_ENDPOINT": loop.serve_http(self.tencent.app),
+                    "HUB_WECHAT_API_BASE": loop.serve_http(self.wechat.app),
                     "HUB_ALIYUN_SMS_ENDPOINT": loop.serve_http(self.aliyun.app),
                     "HUB_TWILIO_API_BASE": loop.serve_http(self.twilio.app),
                     "HUB_SMTP_RELAY": self.smtp.serve(loop),
@@ -45,7 +52,7 @@ class Vendors:
 
 
 def dispatcher(bootstrap: str, vendors: Vendors, logs_dir, **extra: str) -> Proc:
-    proc = Proc("dispatcher", hub_env(bootstrap, **vendors.env, **extra), logs_dir).start()
+    proc = Proc("dispatcher", hub_env(bootstrap, **{**vendors.env, **extra}), logs_dir).start()
     proc.wait_log("dispatcher.sending")
     return proc
 
@@ -60,7 +67,9 @@ def fake_loop():
 @pytest.fixture(scope="module")
 def running(broker, fake_loop, logs_dir):
     vendors = Vendors(fake_loop)
-    proc = dispatcher(broker.bootstrap, vendors, logs_dir)
+    vendors.metrics = free_port()
+    proc = dispatcher(broker.bootstrap, vendors, logs_dir,
+                      HUB_DISPATCHER_METRICS_PORT=str(vendors.metrics))
     yield broker.bootstrap, vendors
     proc.stop()
 
@@ -190,6 +199,51 @@ def test_a_reply_written_twice_is_sent_once(running):
     assert [m["out_id"] for m in v.aliyun.messages].count(r["reply_id"]) == 1
 
 
+def test_wechat_token_expiring_mid_stream_is_fetched_again_once(running):
+    bootstrap, v = running
+    before = [reply("wechat", wechat_openid=f"oWeChatTok00000000000{i:03d}") for i in range(5)]
+    publish(bootstrap, before)
+    deliveries(bootstrap, before)
+    fetches = v.wechat.token_fetches
+    v.wechat.expire_tokens()
+    after = [reply("wechat", wechat_openid=f"oWeChatTok00000000001{i:03d}") for i in range(5)]
+    publish(bootstrap, after)
+    got = deliveries(bootstrap, after)
+    assert {d["status"] for d in got.values()} == {"sent"}
+    assert v.wechat.token_fetches == fetches + 1
+    assert [r["errcode"] for r in v.wechat.refused].count(42001) == 1
+
+
+def test_opted_out_survey_is_suppressed_and_a_bad_reply_dead_lettered(running):
+    bootstrap, v = running
+    survey = reply("sms", phone="+8613911110007")
+    survey.update(kind="survey", opt_out=True)
+    broken = {"reply_id": f"r-{uuid.uuid4().hex[:8]}", "event_id": str(uuid.uuid4()),
+              "kind": "acknowledgement"}
+    publish(bootstrap, [broken, survey])
+    d = deliveries(bootstrap, [survey])[survey["reply_id"]]
+    assert (d["status"], d["attempts"], d["error"]) == ("suppressed", 0, "opt_out")
+    assert all(m["out_id"] != survey["reply_id"] for m in v.aliyun.messages)
+    deadline = time.monotonic() + 20
+    while not (letters := [x for x in dead_letters(bootstrap)
+                           if broken["reply_id"] in (x["value"] or "")]):
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    assert letters[0]["reason"] == "invalid_reply" and "text" in letters[0]["error"]
+
+
+def test_metrics_count_deliveries_by_channel_provider_and_status(running):
+    bootstrap, v = running
+    r = reply("sms", phone="+8613911110008")
+    publish(bootstrap, [r])
+    deliveries(bootstrap, [r])
+    text = httpx.get(f"http://127.0.0.1:{v.metrics}/metrics", timeout=5).text
+    sent = [line for line in text.splitlines() if line.startswith(
+        'hub_deliveries_total{channel="sms",provider="aliyun",status="sent"}')]
+    assert sent and float(sent[0].split()[-1]) >= 1
+    assert "hub_reply_sent_seconds_bucket" in text
+
+
 @pytest.fixture
 def private_broker(logs_dir):
     broker = start_broker(logs_dir)
@@ -242,3 +296,19 @@ def test_sigkilled_at_any_instant_never_sends_twice(private_broker, fake_loop, l
         else:
             assert d["error"].startswith("unconfirmed")
     assert sum(d["status"] != "sent" for d in got.values()) <= 1
+
+
+def test_tencent_as_the_sms_provider(private_broker, fake_loop, logs_dir):
+    bootstrap, v = private_broker.bootstrap, Vendors(fake_loop)
+    replies = [reply("hotline", phone="+8613911110009"), reply("sms", phone="+8613911110010")]
+    publish(bootstrap, replies)
+    proc = dispatcher(bootstrap, v, logs_dir, HUB_SMS_PROVIDER="tencent")
+    try:
+        got = deliveries(bootstrap, replies)
+    finally:
+        proc.stop()
+    assert {(d["provider"], d["status"]) for d in got.values()} == {("tencent", "sent")}
+    assert sorted(m["phone"] for m in v.tencent.messages) == ["+8613911110009",
+                                                              "+8613911110010"]
+    assert {m["context"] for m in v.tencent.messages} == {r["reply_id"] for r in replies}
+    assert v.aliyun.messages == []
