@@ -50,11 +50,32 @@ class TriageRule(_Strict):
     min_confidence: float = Field(0.35, ge=0, le=1)
 
 
+class AckTemplate(_Strict):
+    text: str = Field(min_length=1)
+    hours: str = Field(min_length=1)
+    minutes: str = Field(min_length=1)
+
+
+class AckRule(_Strict):
+    """Acknowledgements (hub.answers.acknowledge): on which channels, in which words."""
+    enabled: bool = False
+    channels: list[str] = Field(default_factory=list)
+    templates: dict[str, AckTemplate] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _scripts(self) -> AckRule:
+        missing = {"zh-Hans", "zh-Hant", "en"} - set(self.templates)
+        if self.enabled and missing:
+            raise ValueError(f"templates missing for: {', '.join(sorted(missing))}")
+        return self
+
+
 class Policy(_Strict):
     version: int = 1
     routes: dict[str, dict[str, RouteRule]]
     flags: dict[str, FlagRule] = Field(default_factory=dict)
     triage: TriageRule = Field(default_factory=TriageRule)
+    acknowledgements: AckRule = Field(default_factory=AckRule)
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:

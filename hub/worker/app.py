@@ -23,9 +23,10 @@ from prometheus_client import Counter, Gauge, Histogram, start_http_server
 from pydantic import ValidationError
 
 from hub import cloudevents
+from hub.answers.acknowledge import acknowledgement
 from hub.errors import ConfigError, HubError
 from hub.event import Event, utcnow
-from hub.kafka.topics import DEADLETTER, INTAKE, ROUTED
+from hub.kafka.topics import DEADLETTER, INTAKE, REPLIES, ROUTED
 from hub.routers.identity import CustomerDirectory
 from hub.routers.pipeline import Router, customer_key
 from hub.routers.policy import load_policy
@@ -47,7 +48,7 @@ class RouterStage:
     """One intake record in, one routed event (or a dead letter) out."""
 
     inputs = (INTAKE,)
-    outputs = (*ROUTED, DEADLETTER)
+    outputs = (*ROUTED, REPLIES, DEADLETTER)
     deadletter = DEADLETTER
 
     def __init__(self, name: str, router: Router) -> None:
@@ -73,11 +74,18 @@ class RouterStage:
         log.info("route.selected", topic=route.topic, queue=route.queue,
                  priority=route.priority, risk=routed.risk.level,
                  customer_matched_by=routed.customer.matched_by)
-        return [Output(route.topic, customer_key(routed).encode(),
-                       orjson.dumps(routed.model_dump(mode="json", by_alias=True)),
-                       cloudevents.headers(id=event.event_id, source="/hub/worker",
-                                           type="hub.routed.v1", time=now,
-                                           subject=route.queue))]
+        outputs = [Output(route.topic, customer_key(routed).encode(),
+                          orjson.dumps(routed.model_dump(mode="json", by_alias=True)),
+                          cloudevents.headers(id=event.event_id, source="/hub/worker",
+                                              type="hub.routed.v1", time=now,
+                                              subject=route.queue))]
+        reply = acknowledgement(routed, self.router.policy)
+        if reply:
+            outputs.append(Output(REPLIES, event.event_id.encode(), orjson.dumps(reply),
+                                  cloudevents.headers(id=reply["reply_id"], source="/hub/worker",
+                                                      type="hub.reply.v1", time=now,
+                                                      subject=event.event_id)))
+        return outputs
 
 
 class Failpoint:

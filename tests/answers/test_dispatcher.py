@@ -20,48 +20,9 @@ from hub.kafka.embedded import free_port
 from hub.kafka.topics import DEADLETTER, DELIVERIES, REPLIES
 from hub.settings import load_settings
 from tests.conftest import start_broker
-from tests.fakes.aliyun import THROTTLED, AliyunFake
-from tests.fakes.base import FakeLoop
-from tests.fakes.smtp import SmtpFake
-from tests.fakes.tencent import TencentFake
-from tests.fakes.twilio import TwilioFake
-from tests.fakes.wechat import WeChatFake
+from tests.fakes.aliyun import THROTTLED
+from tests.fakes.vendors import Vendors, dispatcher
 from tests.helpers import Proc, hub_env, read_topics
-
-S = load_settings()
-
-
-class Vendors:
-    def __init__(self, loop: FakeLoop) -> None:
-        self.wechat = WeChatFake(S.wechat_appid, S.wechat_secret.get_secret_value())
-        self.aliyun = AliyunFake(S.aliyun_access_key_id,
-                                 S.aliyun_access_key_secret.get_secret_value(),
-                                 S.aliyun_sms_sign_name, S.aliyun_sms_template_code)
-        self.twilio = TwilioFake(S.twilio_account_sid, S.twilio_auth_token.get_secret_value())
-        self.smtp = SmtpFake()
-        self.tencent = TencentFake(S.tencent_secret_id, S.tencent_secret_key.get_secret_value(),
-                                   S.tencent_sms_sdk_app_id, S.tencent_sms_sign_name,
-                                   S.tencent_sms_template_id)
-        self.env = {"HUB_TENCENT_SMS_ENDPOINT": loop.serve_http(self.tencent.app),
-                    "HUB_WECHAT_API_BASE": loop.serve_http(self.wechat.app),
-                    "HUB_ALIYUN_SMS_ENDPOINT": loop.serve_http(self.aliyun.app),
-                    "HUB_TWILIO_API_BASE": loop.serve_http(self.twilio.app),
-                    "HUB_SMTP_RELAY": self.smtp.serve(loop),
-                    "HUB_RETRY_SCALE": "0.01", "HUB_DISPATCHER_METRICS_PORT": "0",
-                    "HUB_DISPATCHER_ID": f"dispatcher-{uuid.uuid4().hex[:6]}"}
-
-
-def dispatcher(bootstrap: str, vendors: Vendors, logs_dir, **extra: str) -> Proc:
-    proc = Proc("dispatcher", hub_env(bootstrap, **{**vendors.env, **extra}), logs_dir).start()
-    proc.wait_log("dispatcher.sending")
-    return proc
-
-
-@pytest.fixture(scope="module")
-def fake_loop():
-    loop = FakeLoop()
-    yield loop
-    loop.stop()
 
 
 @pytest.fixture(scope="module")
