@@ -38,5 +38,9 @@ class Vendors:
 
 def dispatcher(bootstrap: str, vendors: Vendors, logs_dir, **extra: str) -> Proc:
     proc = Proc("dispatcher", hub_env(bootstrap, **{**vendors.env, **extra}), logs_dir).start()
-    proc.wait_log("dispatcher.sending")
+    try:
+        proc.wait_log("dispatcher.sending")
+    except AssertionError:
+        proc.kill()
+        raise
     return proc
