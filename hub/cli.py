@@ -78,6 +78,14 @@ def worker() -> None:
         raise click.ClickException(err.message) from err
 
 
+@main.command()
+def dispatcher() -> None:
+    """Sends the replies of hub.replies and records their deliveries (contract §10)."""
+    from hub.answers.dispatcher import run
+
+    run(_settings())
+
+
 @main.group()
 def topics() -> None:
     """Topic administration."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
@@ -34,6 +34,8 @@ DEV_SECRETS: dict[str, str] = {
     "twilio_auth_token": "hubdevtwiliotoken",
     "push_token": "hubdevpushtoken",
     "qr_secret": "hubdevqrsecret",
+    "aliyun_access_key_secret": "hubdevaliyunsecret",
+    "tencent_secret_key": "hubdevtencentsecretkey",
 }
 # 32-byte keys "hub-dev-<source>-secret!!!…", base64; dev only.
 DEV_SOURCE_SECRETS = {
@@ -68,6 +70,30 @@ class Settings(BaseSettings):
     )
     qr_secret: SecretStr = SecretStr(DEV_SECRETS["qr_secret"])
     sla_scale: float = Field(1.0, gt=0, description="multiplies every SLA duration")
+
+    # Replies (contract §10): vendors are reached only through these bases.
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    sms_provider: Literal["aliyun", "tencent", "twilio"] = "aliyun"
+    aliyun_sms_endpoint: str = "https://dysmsapi.aliyuncs.com"
+    aliyun_access_key_id: str = "LTAIhubdev0000000000"
+    aliyun_access_key_secret: SecretStr = SecretStr(DEV_SECRETS["aliyun_access_key_secret"])
+    aliyun_sms_sign_name: str = "汽车客服中心"
+    aliyun_sms_template_code: str = "SMS_000000001"
+    tencent_sms_endpoint: str = "https://sms.tencentcloudapi.com"
+    tencent_secret_id: str = "AKIDhubdev00000000000000000000000000"  # noqa: S105 (an id)
+    tencent_secret_key: SecretStr = SecretStr(DEV_SECRETS["tencent_secret_key"])
+    tencent_sms_sdk_app_id: str = "1400000000"
+    tencent_sms_sign_name: str = "汽车客服中心"
+    tencent_sms_template_id: str = "1000001"
+    twilio_api_base: str = "https://api.twilio.com"
+    twilio_account_sid: str = "AC00000000000000000000000000000000"
+    twilio_from: str = "+15005550006"
+    smtp_relay: str = "127.0.0.1:25"
+    mail_from: str = "service@hub.example.cn"
+    retry_scale: float = Field(1.0, ge=0, description="multiplies every delivery retry delay")
+    dispatcher_id: str = Field("hub-dispatcher", description="the dispatcher's consumer group")
+    dispatcher_metrics_port: int = Field(9093, ge=0, description="dispatcher /metrics; 0: none")
+    vendor_timeout_s: float = Field(10.0, gt=0, description="one vendor call's timeout")
 
     # Operational knobs (not in the contract; documented in the README).
     max_body_bytes: int = Field(1_048_576, description="largest accepted request body")

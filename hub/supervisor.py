@@ -19,7 +19,7 @@ from hub.kafka.embedded import EmbeddedBroker
 from hub.kafka.topics import create_topics
 from hub.settings import DEV_SECRETS, DEV_SOURCE_SECRETS, Settings
 
-PARTS = ("gateway", "smtp", "worker")
+PARTS = ("gateway", "smtp", "worker", "dispatcher")
 _PR_SET_PDEATHSIG = 1
 
 
@@ -48,6 +48,8 @@ def banner(settings: Settings, bootstrap: str) -> str:
         "   (/docs, /healthz, /readyz, /metrics)",
         f"  smtp       {settings.http_host}:{settings.smtp_port}",
         "  worker     hub.intake -> hub.routed.{tier}.{type}",
+        f"  dispatcher hub.replies -> WeChat / SMS ({settings.sms_provider}) / mail "
+        f"({settings.smtp_relay}) -> hub.deliveries",
     ]
     if settings.env != "production":
         lines += ["", "dev secrets (dev only; set real ones and HUB_ENV=production in production):"]

@@ -99,6 +99,24 @@ class HistoryRule(_Strict):
 class AlertRules(_Strict):
     batch: BatchRule = Field(default_factory=BatchRule)
     spike: SpikeRule = Field(default_factory=SpikeRule)
+class AckTemplate(_Strict):
+    text: str = Field(min_length=1)
+    hours: str = Field(min_length=1)
+    minutes: str = Field(min_length=1)
+
+
+class AckRule(_Strict):
+    """Acknowledgements (hub.answers.acknowledge): on which channels, in which words."""
+    enabled: bool = False
+    channels: list[str] = Field(default_factory=list)
+    templates: dict[str, AckTemplate] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _scripts(self) -> AckRule:
+        missing = {"zh-Hans", "zh-Hant", "en"} - set(self.templates)
+        if self.enabled and missing:
+            raise ValueError(f"templates missing for: {', '.join(sorted(missing))}")
+        return self
 
 
 class Policy(_Strict):
@@ -109,6 +127,7 @@ class Policy(_Strict):
     escalation: EscalationRules = Field(default_factory=EscalationRules)
     alerts: AlertRules = Field(default_factory=AlertRules)
     history: HistoryRule = Field(default_factory=HistoryRule)
+    acknowledgements: AckRule = Field(default_factory=AckRule)
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:

@@ -241,7 +241,7 @@ class Runner:
     async def _take(self, tp: TopicPartition) -> _Partition:
         """Set up a partition handed to this worker: its table brought up to
         the changelog's end, then what a crashed owner left half-done."""
-        state = PartitionState(self.file, tp.partition)
+        state = PartitionState(self.file, tp.partition, flusher=self._flush)
         await self._catch_up(state, tp.partition)
         committed = await retry("committed", self._consumer.committed, tp)
         if committed is None:
@@ -304,6 +304,11 @@ class Runner:
         part.state.put(CHECKPOINT, _tp_name(tp), self._checkpoint(part))
         meta = await retry("checkpoint", self._send_changes, tp.partition, part.state)
         part.state.applied(meta)
+
+    async def _flush(self, state: PartitionState) -> None:
+        """A step's ``state.flush()``: the table's changes so far to the changelog
+        (and the file) before the batch's outputs, which still wait for the batch."""
+        state.applied(await retry("flush", self._send_changes, state.part, state))
 
     def _checkpoint(self, part: _Partition, next_offset: int | None = None) -> dict:
         bounds = {k: min(v, part.floor.get(k, v)) for k, v in self.bounds.items()}

@@ -21,6 +21,7 @@ import fcntl
 import hashlib
 import sqlite3
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -147,10 +148,20 @@ def _age(value: Any, now: float) -> float:
 class PartitionState:
     """The table of one input partition, as a stage's steps see it."""
 
-    def __init__(self, file: StateFile, part: int) -> None:
+    def __init__(self, file: StateFile, part: int,
+                 flusher: Callable[[PartitionState], Awaitable[None]] | None = None) -> None:
         self.file, self.part = file, part
         self._pending: dict[tuple[str, str], Any] = {}
         self._last: str | None = None
+        self._flusher = flusher
+
+    async def flush(self) -> None:
+        """Make the pending changes durable now rather than with the batch: for
+        a step whose side effect outside Kafka must not repeat after a crash
+        (the dispatcher records its intent before it calls a vendor)."""
+        if self._flusher is None:
+            raise RuntimeError("this table was not given a way to flush")
+        await self._flusher(self)
 
     def get(self, ns: str, key: str) -> Any:
         if (ns, key) in self._pending:

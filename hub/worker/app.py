@@ -24,9 +24,10 @@ from prometheus_client import Counter, Gauge, Histogram, start_http_server
 from pydantic import ValidationError
 
 from hub import cloudevents
+from hub.answers.acknowledge import acknowledgement
 from hub.errors import ConfigError, HubError
 from hub.event import Event, utcnow
-from hub.kafka.topics import ALERT_DIMENSIONS, DEADLETTER, INTAKE, ROUTED, WATCH_ROUTED
+from hub.kafka.topics import ALERT_DIMENSIONS, DEADLETTER, INTAKE, REPLIES, ROUTED, WATCH_ROUTED
 from hub.routers.identity import CustomerDirectory
 from hub.routers.pipeline import Router, customer_key
 from hub.routers.policy import load_policy
@@ -53,7 +54,7 @@ class RouterStage:
     """One intake record in, one routed event (or a dead letter) out."""
 
     inputs = (INTAKE,)
-    outputs = (*ROUTED, WATCH_ROUTED, ALERT_DIMENSIONS, DEADLETTER)
+    outputs = (*ROUTED, WATCH_ROUTED, ALERT_DIMENSIONS, REPLIES, DEADLETTER)
     deadletter = DEADLETTER
 
     def __init__(self, name: str, router: Router) -> None:
@@ -83,15 +84,22 @@ class RouterStage:
         value = orjson.dumps(routed.model_dump(mode="json", by_alias=True))
         headers = cloudevents.headers(id=event.event_id, source="/hub/worker",
                                       type="hub.routed.v1", time=now, subject=route.queue)
-        # Again keyed by event_id, for the watch: a case and its ticket updates
-        # on one partition.
         customer = customer_key(routed)
-        members = [Output(ALERT_DIMENSIONS, key.encode(), orjson.dumps(
+        # Again keyed by event_id, for the watch: a case and its ticket updates
+        # on one partition; and one record per alert dimension, keyed by it.
+        outputs = [Output(route.topic, customer.encode(), value, headers),
+                   Output(WATCH_ROUTED, event.event_id.encode(), value, headers)]
+        outputs += [Output(ALERT_DIMENSIONS, key.encode(), orjson.dumps(
             {"event_id": event.event_id, "customer": customer, "dimension": dimension,
              "at": event.received_at.timestamp()}), headers)
             for key, dimension in dimensions(routed, self.alert_rules)]
-        return [Output(route.topic, customer.encode(), value, headers),
-                Output(WATCH_ROUTED, event.event_id.encode(), value, headers), *members]
+        reply = acknowledgement(routed, self.router.policy)
+        if reply:
+            outputs.append(Output(REPLIES, event.event_id.encode(), orjson.dumps(reply),
+                                  cloudevents.headers(id=reply["reply_id"], source="/hub/worker",
+                                                      type="hub.reply.v1", time=now,
+                                                      subject=event.event_id)))
+        return outputs
 
 
 class Failpoint:

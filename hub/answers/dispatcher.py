@@ -1,0 +1,271 @@
+"""``hub dispatcher``: hub.replies -> the customer's channel -> hub.deliveries
+(and hub.deadletter for what could not be delivered).
+
+A stage on the stream runner (:mod:`hub.stream.runner`), so replies of one
+event go in order and a crash repeats work rather than losing it. Repeating
+a vendor call would be a second message to the customer, so the stage's
+table keeps, per reply id:
+
+- ``intent``: an attempt is about to start (made durable with
+  ``state.flush()`` before the vendor is called) or has ended in a known
+  failure;
+- ``outcome``: what became of the reply (durable as soon as the vendor
+  answered, before the batch's outputs are written).
+
+A reply met again with an outcome re-emits that outcome and sends nothing.
+A reply met with an open intent and no outcome is one whose vendor call was
+under way when the dispatcher died: the vendor may have accepted it. It is
+not sent again; it is recorded ``failed`` with ``unconfirmed`` and
+dead-lettered for a person to check. That window is one vendor call plus
+one changelog write (milliseconds); nothing else can repeat or lose a reply.
+
+Retries (throttling, 5xx, timeouts) wait 1 s, 5 s, 30 s × ``HUB_RETRY_SCALE``
+in place: the partition waits with them, keeping a customer's replies in
+order. WeChat's 45015 (outside the 48-hour window) turns into an SMS when a
+phone is known."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import orjson
+import structlog
+from prometheus_client import Counter, Histogram, start_http_server
+
+from hub import cloudevents
+from hub.answers.outcome import DeliveryError, GiveUp, OutsideWindow, RetryLater, Sent
+from hub.answers.reply import Reply
+from hub.answers.senders import Senders, first_channel
+from hub.errors import ConfigError, HubError, InvalidPayload
+from hub.event import utcnow
+from hub.kafka.topics import DEADLETTER, DELIVERIES, REPLIES
+from hub.settings import Settings
+from hub.stream.records import Output, dead_letter
+from hub.stream.runner import DEADLETTERED, Options, Runner
+from hub.stream.state import PartitionState
+
+log = structlog.get_logger("hub.dispatcher")
+
+INTENT, OUTCOME = "intent", "outcome"
+BACKOFF_S = (1.0, 5.0, 30.0)  # then the reply is dead-lettered
+
+DELIVERED = Counter("hub_deliveries_total", "replies by what became of them",
+                    ["channel", "provider", "status"])
+ATTEMPTS = Counter("hub_delivery_attempts_total", "vendor calls", ["channel", "provider",
+                                                                   "result"])
+ROUTED_TO_SENT = Histogram("hub_reply_sent_seconds", "reply written -> vendor accepted",
+                           buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 120))
+
+
+class DispatcherStage:
+    inputs = (REPLIES,)
+    outputs = (DELIVERIES, DEADLETTER)
+    deadletter = DEADLETTER
+
+    def __init__(self, name: str, senders: Senders, retry_scale: float,
+                 failpoint: str | None = None) -> None:
+        self.name, self.senders, self.retry_scale = name, senders, retry_scale
+        kind, _, count = (failpoint or "").partition(":")
+        self._kill_after = int(count) if kind == "after_send" and count.isdigit() else None
+
+    def dedupe_key(self, record: Any) -> str | None:
+        """The reply id: a reply written twice upstream is sent once. (A reply
+        processed again after a crash is the same record: the outcome table
+        covers that.)"""
+        try:
+            body = orjson.loads(record.value or b"")
+        except orjson.JSONDecodeError:
+            return None
+        return str(body["reply_id"]) if isinstance(body, dict) and body.get("reply_id") else None
+
+    async def process(self, record: Any, state: PartitionState) -> list[Output]:
+        try:
+            reply = Reply.from_json(record.value)
+        except InvalidPayload as exc:
+            DEADLETTERED.labels(self.name, "invalid_reply").inc()
+            return [dead_letter(record, DEADLETTER, "invalid_reply", exc.message,
+                                source="/hub/dispatcher")]
+        structlog.contextvars.bind_contextvars(event_id=reply.event_id, reply_id=reply.reply_id)
+        outcome = state.get(OUTCOME, reply.reply_id)
+        if outcome is None:
+            outcome = await self._outcome(reply, state)
+        return self._outputs(record, reply, outcome)
+
+    async def _outcome(self, reply: Reply, state: PartitionState) -> dict:
+        intent = state.get(INTENT, reply.reply_id)
+        if intent and intent.get("open"):
+            log.error("reply.unconfirmed", channel=intent["channel"], attempt=intent["attempt"])
+            outcome = _record(intent["channel"], intent["provider"], "failed", intent["attempt"],
+                              error="unconfirmed: the dispatcher stopped during the vendor "
+                                    "call; not sent again",
+                              reason="delivery_unconfirmed")
+        elif reply.kind in ("survey", "callback") and reply.opt_out:
+            outcome = _record(reply.channel, None, "suppressed", 0, error="opt_out")
+        else:
+            outcome = await self._deliver(reply, state)
+        state.put(OUTCOME, reply.reply_id, outcome)
+        state.delete(INTENT, reply.reply_id)
+        await state.flush()
+        return outcome
+
+    async def _deliver(self, reply: Reply, state: PartitionState) -> dict:
+        channel = first_channel(reply)
+        if channel is None:
+            return _record(reply.channel, None, "failed", 0, error="no recipient on the reply "
+                           "for its channel", reason="no_recipient")
+        attempt = retries = 0
+        while True:
+            attempt += 1
+            delay = 0.0
+            provider = self.senders.provider(channel, reply)
+            state.put(INTENT, reply.reply_id, {"open": True, "attempt": attempt,
+                                               "channel": channel, "provider": provider,
+                                               "t": time.time()})
+            await state.flush()
+            try:
+                sent = await self.senders.send(channel, reply)
+            except OutsideWindow as exc:
+                ATTEMPTS.labels(channel, provider, "outside_window").inc()
+                if not reply.phone:
+                    return _failed(channel, provider, attempt, exc)
+                log.info("reply.wechat_window_closed", fallback="sms")
+                channel = "sms"
+            except RetryLater as exc:
+                ATTEMPTS.labels(channel, provider, "retry").inc()
+                if retries == len(BACKOFF_S):
+                    return _failed(channel, provider, attempt, exc)
+                delay = BACKOFF_S[retries] * self.retry_scale
+                retries += 1
+                log.warning("reply.retry", provider=provider, vendor_code=str(exc.vendor_code),
+                            attempt=attempt, delay_s=delay)
+            except GiveUp as exc:
+                ATTEMPTS.labels(channel, provider, "refused").inc()
+                return _failed(channel, provider, attempt, exc)
+            else:
+                ATTEMPTS.labels(channel, provider, "sent").inc()
+                self._failpoint()
+                _observe(reply)
+                log.info("reply.sent", channel=channel, provider=sent.provider, attempt=attempt)
+                return _sent(channel, sent, attempt)
+            # A known end to this attempt, made durable before the pause, so a
+            # crash in the pause does not leave it looking unconfirmed.
+            state.put(INTENT, reply.reply_id, {"open": False, "attempt": attempt,
+                                               "channel": channel, "provider": provider,
+                                               "t": time.time()})
+            await state.flush()
+            await asyncio.sleep(delay)
+
+    def _failpoint(self) -> None:
+        """Tests only: ``after_send:N`` dies right after the Nth vendor
+        acceptance, before its outcome is stored: the worst instant."""
+        if self._kill_after is None:
+            return
+        self._kill_after -= 1
+        if self._kill_after <= 0:
+            log.warning("failpoint.hit", failpoint="after_send")
+            logging.shutdown()
+            os._exit(137)
+
+    def _outputs(self, record: Any, reply: Reply, outcome: dict) -> list[Output]:
+        now = utcnow()
+        delivery = {"reply_id": reply.reply_id, "event_id": reply.event_id,
+                    **{k: outcome.get(k) for k in ("channel", "provider", "status", "attempts",
+                                                   "provider_message_id", "error")},
+                    "at": outcome["at"]}
+        DELIVERED.labels(outcome.get("channel") or "", outcome.get("provider") or "",
+                         outcome["status"]).inc()
+        outs = [Output(DELIVERIES, reply.reply_id.encode(), orjson.dumps(delivery),
+                       cloudevents.headers(id=f"{reply.reply_id}/delivery",
+                                           source="/hub/dispatcher", type="hub.delivery.v1",
+                                           time=now, subject=reply.event_id))]
+        if outcome["status"] == "failed":
+            reason = outcome.get("reason") or "delivery_failed"
+            DEADLETTERED.labels(self.name, reason).inc()
+            outs.append(dead_letter(record, DEADLETTER, reason, outcome.get("error") or "",
+                                    source="/hub/dispatcher"))
+        return outs
+
+
+def _record(channel: str | None, provider: str | None, status: str, attempts: int, *,
+            message_id: str | None = None, error: str | None = None,
+            reason: str | None = None) -> dict:
+    return {"channel": channel, "provider": provider, "status": status, "attempts": attempts,
+            "provider_message_id": message_id, "error": error, "reason": reason,
+            "at": datetime.now(UTC).isoformat().replace("+00:00", "Z")}
+
+
+def _sent(channel: str, sent: Sent, attempts: int) -> dict:
+    return _record(channel, sent.provider, "sent", attempts, message_id=sent.message_id)
+
+
+def _failed(channel: str, provider: str, attempts: int, exc: DeliveryError) -> dict:
+    log.error("reply.failed", provider=provider, vendor_code=str(exc.vendor_code),
+              attempts=attempts)
+    return _record(channel, provider, "failed", attempts, error=exc.message, reason=exc.code)
+
+
+def _observe(reply: Reply) -> None:
+    if not reply.at:
+        return
+    with contextlib.suppress(ValueError):
+        written = datetime.fromisoformat(reply.at.replace("Z", "+00:00"))
+        ROUTED_TO_SENT.observe(max((datetime.now(UTC) - written).total_seconds(), 0))
+
+
+async def serve(settings: Settings) -> None:
+    async with httpx.AsyncClient(timeout=settings.vendor_timeout_s) as http:
+        stage = DispatcherStage(settings.dispatcher_id, Senders(settings, http),
+                                settings.retry_scale, settings.failpoint)
+        runner = Runner(stage, Options(
+            bootstrap=settings.bootstrap, state_dir=settings.state_path,
+            partitions=settings.partitions, replication=settings.replication,
+            fetch_wait_ms=settings.fetch_wait, session_timeout_s=settings.session_timeout_s,
+            horizon_s=settings.dedupe_horizon_h * 3600))
+        await runner.start()
+        if settings.dispatcher_metrics_port:
+            try:
+                start_http_server(settings.dispatcher_metrics_port, addr="127.0.0.1")
+            except OSError as exc:
+                log.warning("dispatcher.metrics_unavailable", error=str(exc))
+        sending = asyncio.create_task(runner.run())
+        joined = asyncio.create_task(runner.ready.wait())
+        await asyncio.wait({joined, sending}, return_when=asyncio.FIRST_COMPLETED)
+        if joined.done():
+            log.info("dispatcher.sending", sms_provider=settings.sms_provider,
+                     partitions=sorted(tp.partition for tp in runner.parts))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            done, _ = await asyncio.wait({sending, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if sending in done:
+                sending.result()
+        finally:
+            sending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sending
+            await runner.stop()
+            log.info("dispatcher.stopped")
+
+
+def run(settings: Settings) -> None:
+    from hub.logs import configure
+
+    configure(settings.log_level)
+    # httpx logs each request's URL: Aliyun's carries the number and the text.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        asyncio.run(serve(settings))
+    except (ConfigError, HubError) as exc:
+        log.error("dispatcher.failed", error=str(exc))
+        raise SystemExit(2) from None
