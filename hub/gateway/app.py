@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hub.channels import CHANNELS, ChannelSpec
 from hub.connectors.base import Connector
-from hub.errors import HubError, PayloadTooLarge
+from hub.errors import BrokerUnavailable, HubError, PayloadTooLarge
 from hub.event import utcnow
 from hub.gateway.ingest import Ingest, request_meta
 from hub.gateway.metrics import LATENCY, REQUESTS
@@ -112,9 +112,14 @@ def create_app(settings: Settings, channels: tuple[ChannelSpec, ...] = CHANNELS)
 
     @app.get("/readyz", tags=["ops"])
     async def readyz() -> Response:
-        if await bus.ping():
+        try:
+            problems = await bus.topic_problems()
+        except BrokerUnavailable as err:
+            problems = [err.message]
+        if not problems:
             return JSONResponse({"status": "ready"})
-        return JSONResponse({"status": "broker_unavailable"}, 503, headers={"Retry-After": "5"})
+        return JSONResponse({"status": "broker_unavailable", "problems": problems}, 503,
+                            headers={"Retry-After": "5"})
 
     @app.get("/metrics", tags=["ops"])
     async def metrics() -> Response:
