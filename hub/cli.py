@@ -29,12 +29,13 @@ def main() -> None:
 def up() -> None:
     """Everything on one machine (embedded broker when HUB_KAFKA_BOOTSTRAP is unset)."""
     from hub.logs import configure
+    from hub.supervisor import default_broker
     from hub.supervisor import up as run_up
 
     settings = _settings()
     configure(settings.log_level)
     try:
-        sys.exit(run_up(settings))
+        sys.exit(run_up(settings, default_broker(settings)))
     except HubError as err:
         raise click.ClickException(err.message) from err
 

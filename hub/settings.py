@@ -77,7 +77,8 @@ class Settings(BaseSettings):
     retention_ms: int = Field(7 * 24 * 3600 * 1000)
     worker_id: str = Field("hub-worker", description="the router's consumer group")
     state_dir: str | None = Field(
-        None, description="where stream stages keep their tables; default ./.hub/state")
+        None, description="where stream stages keep their tables (and `hub up` the embedded "
+                          "broker's data and log); default ./.hub/state (./.hub)")
     fetch_wait_ms: int | None = Field(
         None, ge=1, description="consumer fetch wait; default 10 ms embedded, 500 ms on Kafka")
     dedupe_horizon_h: float = Field(
@@ -152,6 +153,11 @@ class Settings(BaseSettings):
         if self.kafka_session_timeout_s:
             return self.kafka_session_timeout_s
         return 6.0 if self.embedded else 30.0
+
+    @property
+    def hub_path(self) -> Path:
+        """Where `hub up` keeps the embedded broker's data and log."""
+        return Path(self.state_dir) if self.state_dir else Path.cwd() / ".hub"
 
     @property
     def state_path(self) -> Path:

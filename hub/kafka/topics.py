@@ -107,3 +107,22 @@ async def create_topics(settings: Settings) -> dict[str, str]:
         raise BrokerUnavailable(f"creating the topics failed: {exc!r}") from exc
     finally:
         await admin.close()
+
+
+async def ensure_topics(settings: Settings) -> list[str]:
+    """Create the topics again when the broker lost any (what ``hub up`` checks
+    every few seconds). Returns the problems it found, empty when none."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap,
+                                request_timeout_ms=5_000)
+    try:
+        await admin.start()
+        meta = (await admin._get_cluster_metadata()).to_object()
+    except KafkaError as exc:
+        raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}") from exc
+    finally:
+        await admin.close()
+    problems = topic_problems({t["topic"]: len(t["partitions"]) for t in meta["topics"]},
+                              settings.partitions)
+    if problems:
+        await create_topics(settings)
+    return problems
