@@ -94,9 +94,10 @@ def banner(settings: Settings, bootstrap: str, broker: EmbeddedBroker | None = N
     kafka = f"  kafka      {bootstrap}"
     if broker is not None:
         kafka += f"  (embedded Tansu, {broker.describe()})"
-    lines = [
-        "hub is up",
-        kafka,
+    lines = ["hub is up", kafka]
+    if broker is not None and broker.log_path:
+        lines.append(f"  broker log {broker.log_path}")
+    lines += [
         f"  gateway    http://{settings.http_host}:{settings.http_port}"
         "   (/docs, /healthz, /readyz, /metrics)",
         f"  smtp       {settings.http_host}:{settings.smtp_port}",
@@ -139,6 +140,11 @@ def up(settings: Settings, broker: EmbeddedBroker | None = None) -> int:
         if broker is not None:
             broker.start()
             env["HUB_KAFKA_BOOTSTRAP"] = broker.bootstrap
+            if broker.data_dir is not None:
+                # Tansu answers a fetch when its wait ends, and on disk a fetch
+                # (list, then read, per partition) needs more than the 10 ms
+                # that suit memory: shorter waits come back empty.
+                env.setdefault("HUB_FETCH_WAIT_MS", "50")
         bootstrap = env.get("HUB_KAFKA_BOOTSTRAP", settings.bootstrap)
         settings = settings.model_copy(update={"kafka_bootstrap": bootstrap})
         asyncio.run(create_topics(settings))
@@ -171,10 +177,13 @@ def up(settings: Settings, broker: EmbeddedBroker | None = None) -> int:
         notice("stopped")
 
 
-def default_broker(settings: Settings) -> EmbeddedBroker | None:
-    """The embedded broker `hub up` starts, or None on a named cluster."""
+def default_broker(settings: Settings, memory: bool = False) -> EmbeddedBroker | None:
+    """The embedded broker `hub up` starts, or None on a named cluster: its
+    data in the state folder, beside the worker tables (``.hub/broker`` next
+    to ``.hub/state``), unless ``memory``."""
     if not settings.embedded:
         return None
     settings.hub_path.mkdir(parents=True, exist_ok=True)
     return EmbeddedBroker(settings.embedded_broker_port,
-                          log_path=settings.hub_path / "broker.log")
+                          log_path=settings.hub_path / "broker.log",
+                          data_dir=None if memory else settings.hub_path / "broker")

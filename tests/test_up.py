@@ -220,3 +220,29 @@ def test_up_recreates_the_topics_a_restarted_broker_lost(tmp_path):
         up.proc.wait(30)
         up.stop()
         broker.stop()
+
+
+def test_acknowledged_posts_survive_a_broker_sigkill_on_the_durable_default(tmp_path):
+    up = Up(tmp_path)
+    assert f"data in {tmp_path / 'state' / 'broker'}" in up.banner, up.banner
+    assert f"broker log {tmp_path / 'state' / 'broker.log'}" in up.banner
+    try:
+        acked = _post_many(up.url, "DUR", 200, per_s=100)
+        assert len(acked) == 200
+        tansu = [p for p in _children(up.proc.pid) if "tansu" in _cmdline(p)]
+        assert len(tansu) == 1
+        os.kill(tansu[0], signal.SIGKILL)
+        assert up.proc.wait(30) == 1  # the broker died: hub up says so and stops
+        assert "the embedded broker exited" in up.log()
+    finally:
+        up.stop()
+    again = Up(tmp_path, http=up.http, kafka=up.kafka)
+    try:
+        bootstrap = f"127.0.0.1:{again.kafka}"
+        stored = {r.key.decode() for r in read_topics(bootstrap, [INTAKE])}
+        assert set(acked) <= stored, f"{len(set(acked) - stored)} acknowledged posts lost"
+        _routed_once(bootstrap, acked)
+    finally:
+        again.proc.send_signal(signal.SIGINT)
+        again.proc.wait(30)
+        again.stop()
