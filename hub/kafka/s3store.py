@@ -27,6 +27,7 @@ no credentials checked: it is the hub's own disk, not a service)."""
 from __future__ import annotations
 
 import argparse
+import bisect
 import logging
 import os
 import tempfile
@@ -55,6 +56,56 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class _Listings:
+    """Sorted (key, path) lists per folder, rebuilt after a write under it.
+    A folder's generation is taken before it is walked, so a write that lands
+    during the walk makes the next listing walk again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._generation: dict[Path, int] = {}
+        self._cache: dict[Path, tuple[int, list[tuple[str, Path]]]] = {}
+        self._meta: dict[Path | None, tuple[str, str, str]] = {}
+
+    def changed(self, folder: Path, path: Path | None = None) -> None:
+        with self._lock:
+            for f in (folder, *folder.parents):
+                self._generation[f] = self._generation.get(f, 0) + 1
+            self._meta.pop(path, None)
+
+    def meta(self, path: Path) -> tuple[str, str, str]:
+        """(LastModified, ETag, Size) of a listed object, computed once per version."""
+        with self._lock:
+            known = self._meta.get(path)
+        if known is None:
+            stat = path.stat()
+            known = (_listing_time(stat.st_mtime), f'"{object_etag(path)}"', str(stat.st_size))
+            with self._lock:
+                self._meta[path] = known
+        return known
+
+    def keys(self, start: Path, bucket_dir: Path) -> list[tuple[str, Path]]:
+        with self._lock:
+            generation = self._generation.get(start, 0)
+            cached = self._cache.get(start)
+        if cached and cached[0] == generation:
+            return cached[1]
+        keys = []
+        for directory, _, files in os.walk(start):
+            for name in files:
+                if not name.startswith(localbucket.TEMP_PREFIX):
+                    path = Path(directory, name)
+                    keys.append((path.relative_to(bucket_dir).as_posix(), path))
+        # Python compares str by code point, which orders UTF-8 bytes alike (S3's order).
+        keys.sort()
+        with self._lock:
+            self._cache[start] = (generation, keys)
+        return keys
+
+
+_listing = _Listings()
 
 
 def _listing_time(epoch: float) -> str:
@@ -92,6 +143,7 @@ class DurableHandler(localbucket.S3Handler):
                 if if_none_match and target.exists():
                     raise self._precondition_failed_error()
                 os.replace(tmp_name, target)
+                _listing.changed(target.parent, target)
                 _fsync_dir(target.parent)
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
@@ -103,17 +155,21 @@ class DurableHandler(localbucket.S3Handler):
         target = self._object_path(bucket, key)
         with _lock(target):
             super()._delete_object(bucket, key)
+            _listing.changed(target.parent, target)
         if target.parent.is_dir():
             _fsync_dir(target.parent)
 
     def _add_list_entries(self, root: ET.Element, contents, common_prefixes, encode) -> None:
         for key, path in contents:
+            try:
+                modified, etag, size = _listing.meta(path)
+            except FileNotFoundError:
+                continue  # deleted since the page was cut
             item = ET.SubElement(root, "Contents")
-            stat = path.stat()
             sub_element(item, "Key", encode(key))
-            sub_element(item, "LastModified", _listing_time(stat.st_mtime))
-            sub_element(item, "ETag", f'"{object_etag(path)}"')
-            sub_element(item, "Size", str(stat.st_size))
+            sub_element(item, "LastModified", modified)
+            sub_element(item, "ETag", etag)
+            sub_element(item, "Size", size)
             sub_element(item, "StorageClass", "STANDARD")
         for common in common_prefixes:
             item = ET.SubElement(root, "CommonPrefixes")
@@ -121,24 +177,20 @@ class DurableHandler(localbucket.S3Handler):
 
     def _list_entries(self, bucket_dir: Path, prefix: str, delimiter: str, marker: str,
                       marker_is_prefix: bool, max_keys: int):
-        # localbucket's own walks the whole bucket for every listing; Tansu lists
-        # a partition's records on every fetch, so each fetch cost grew with all
-        # data ever stored. The same listing, walking only the folder the prefix
-        # names (keys outside it cannot start with the prefix).
+        # localbucket's own walks the whole bucket and sorts it for every page;
+        # Tansu lists a partition's records on every fetch, so each fetch cost
+        # grew with all data ever stored. The same listing, from the sorted
+        # keys of the prefix's folder (kept between requests: this process is
+        # the only writer), starting at the marker.
         folder = prefix.rpartition("/")[0]
-        start = bucket_dir.joinpath(*folder.split("/")) if folder else bucket_dir
-        keys = []
-        for directory, _, files in os.walk(start):
-            for name in files:
-                if not name.startswith(localbucket.TEMP_PREFIX):
-                    path = Path(directory, name)
-                    keys.append((path.relative_to(bucket_dir).as_posix(), path))
-        keys.sort(key=lambda item: item[0].encode())
+        keys = _listing.keys(bucket_dir.joinpath(*folder.split("/")) if folder else bucket_dir,
+                             bucket_dir)
+        first = max(prefix, marker) if not marker_is_prefix else marker
         contents, common_prefixes, last_entry, truncated = [], [], "", False
-        for key, path in keys:
-            if not key.startswith(prefix) or (marker and (
-                    key.encode() <= marker.encode()
-                    or (marker_is_prefix and key.startswith(marker)))):
+        for key, path in keys[bisect.bisect_left(keys, (first,)):]:
+            if not key.startswith(prefix):
+                break
+            if marker and (key <= marker or (marker_is_prefix and key.startswith(marker))):
                 continue
             common = ""
             if delimiter and (index := key.find(delimiter, len(prefix))) >= 0:
