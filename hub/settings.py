@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     dedupe_horizon_h: float = Field(
         168, gt=0, description="how long an event id is remembered against redeliveries")
     worker_metrics_port: int = Field(9091, ge=0, description="worker /metrics; 0: none")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="how every hub client joins Kafka")
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = Field(None, description="CA bundle (PEM) the brokers' "
+                                                           "certificates are checked against")
     kafka_session_timeout_s: float | None = Field(
         None, description="consumer session timeout; default 6 s embedded, 30 s on Kafka"
     )
@@ -122,6 +129,19 @@ class Settings(BaseSettings):
             merged.update(value)
             return merged
         return value
+
+    @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> Settings:
+        if self.kafka_security_protocol.startswith("SASL_"):
+            missing = [f"HUB_KAFKA_{k.upper()}" for k in
+                       ("sasl_mechanism", "sasl_username", "sasl_password")
+                       if not getattr(self, f"kafka_{k}")]
+            if missing:
+                raise ValueError(f"HUB_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} "
+                                 "needs " + ", ".join(missing))
+        if self.kafka_ssl_cafile and not Path(self.kafka_ssl_cafile).is_file():
+            raise ValueError(f"HUB_KAFKA_SSL_CAFILE={self.kafka_ssl_cafile} is not a file")
+        return self
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

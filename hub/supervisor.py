@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from hub.errors import BrokerUnavailable
+from hub.errors import HubError
 from hub.kafka.embedded import EmbeddedBroker
 from hub.kafka.topics import create_topics, ensure_topics
 from hub.procs import spawn
@@ -115,7 +115,7 @@ def banner(settings: Settings, bootstrap: str, broker: EmbeddedBroker | None = N
 def _check_topics(settings: Settings) -> None:
     try:
         repaired = asyncio.run(ensure_topics(settings))
-    except BrokerUnavailable as err:
+    except HubError as err:
         notice(f"topic check failed: {err.message}")
         return
     if repaired:

@@ -19,6 +19,7 @@ from aiokafka.structs import RecordMetadata
 
 from hub.cloudevents import Headers
 from hub.errors import BrokerUnavailable
+from hub.kafka.security import client_kwargs
 from hub.kafka.topics import CONTRACT_TOPICS, partition_counts, topic_problems
 from hub.settings import Settings
 
@@ -42,6 +43,7 @@ class Bus:
                     linger_ms=0,
                     request_timeout_ms=int(self._settings.publish_timeout_s * 1000) + 2000,
                     max_request_size=4 * 1024 * 1024,
+                    **client_kwargs(self._settings),
                 )
                 try:
                     await asyncio.wait_for(producer.start(), self._settings.publish_timeout_s)

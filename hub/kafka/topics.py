@@ -9,8 +9,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.cluster import ClusterMetadata
 from aiokafka.errors import KafkaError
 
-from hub.errors import BrokerUnavailable
+from hub.errors import BrokerUnavailable, ConfigError
 from hub.event import TIERS, TYPES, routed_topic
+from hub.kafka.security import client_kwargs
 from hub.settings import Settings
 
 RAW = "hub.raw"
@@ -74,7 +75,7 @@ async def create_topics(settings: Settings) -> dict[str, str]:
     the hub acknowledged (the gateway refuses writes to it). On a real
     cluster nothing is ever deleted; the gateway's /readyz names the topic."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap,
-                                request_timeout_ms=10_000)
+                                request_timeout_ms=10_000, **client_kwargs(settings))
     try:
         await admin.start()
     except KafkaError as exc:
@@ -82,6 +83,13 @@ async def create_topics(settings: Settings) -> dict[str, str]:
         raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}") from exc
     try:
         meta = (await admin._get_cluster_metadata()).to_object()
+        brokers = len(meta["brokers"])
+        if settings.replication > brokers:
+            # Kafka would refuse each topic with error 38 (invalid replication factor).
+            raise ConfigError(f"HUB_REPLICATION={settings.replication} but the cluster at "
+                              f"{settings.bootstrap} has {brokers} broker"
+                              f"{'s' if brokers != 1 else ''}: set HUB_REPLICATION to at "
+                              f"most {brokers}")
         counts = {t["topic"]: len(t["partitions"]) for t in meta["topics"]}
         wrong = sorted(n for n in CONTRACT_TOPICS
                        if counts.get(n, 0) not in (0, settings.partitions))
@@ -113,7 +121,7 @@ async def ensure_topics(settings: Settings) -> list[str]:
     """Create the topics again when the broker lost any (what ``hub up`` checks
     every few seconds). Returns the problems it found, empty when none."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap,
-                                request_timeout_ms=5_000)
+                                request_timeout_ms=5_000, **client_kwargs(settings))
     try:
         await admin.start()
         meta = (await admin._get_cluster_metadata()).to_object()
