@@ -57,8 +57,8 @@ def _cmdline(pid: int) -> str:
 class Up:
     """A `hub up` process on ports of its own, its stderr in a file."""
 
-    def __init__(self, tmp: Path, *, http: int | None = None, kafka: int | None = None,
-                 **extra: str) -> None:
+    def __init__(self, tmp: Path, *args: str, http: int | None = None,
+                 kafka: int | None = None, **extra: str) -> None:
         self.http, self.kafka = http or free_port(), kafka or free_port()
         self.url = f"http://127.0.0.1:{self.http}"
         self.err = tmp / f"up-{time.monotonic_ns()}.log"
@@ -66,7 +66,7 @@ class Up:
         env.update(HUB_HTTP_PORT=str(self.http), HUB_EMBEDDED_BROKER_PORT=str(self.kafka),
                    HUB_SMTP_PORT=str(free_port()), HUB_STATE_DIR=str(tmp / "state"),
                    HUB_WORKER_METRICS_PORT="0", HUB_PUBLISH_TIMEOUT_S="2", **extra)
-        self.proc = subprocess.Popen([sys.executable, "-m", "hub", "up"], env=env, cwd=ROOT,
+        self.proc = subprocess.Popen([sys.executable, "-m", "hub", "up", *args], env=env, cwd=ROOT,
                                      stdout=subprocess.PIPE, stderr=self.err.open("wb"),
                                      text=True)
         self.banner = ""
@@ -103,9 +103,10 @@ class Up:
 
 
 def test_up_runs_everything_and_ctrl_c_stops_it_all(tmp_path):
-    up = Up(tmp_path)
+    up = Up(tmp_path, "--memory")
     try:
         assert f"127.0.0.1:{up.kafka}" in up.banner and up.url in up.banner
+        assert "memory only" in up.banner and not (tmp_path / "state" / "broker").exists()
         assert "whsec_" in up.banner and "dev only" in up.banner
         assert signed_post(up.url, "hotline", PAYLOAD).status_code == 202
         children = _children(up.proc.pid)

@@ -73,3 +73,40 @@ def test_listing_has_milliseconds_and_only_the_prefix(store):
     stamps = re.findall(r"<LastModified>([^<]+)</LastModified>", listing)
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", s) for s in stamps)
     assert len(set(stamps)) > 1 or all(not s.endswith(".000Z") for s in stamps)
+
+
+def test_the_broker_acknowledges_nothing_its_disk_has_not_written(tmp_path):
+    """What makes fsync in the store enough: Tansu answers a produce only after
+    the store answered its writes. With the store frozen nothing is acknowledged."""
+    import asyncio
+    import os
+    import signal
+
+    from hub.errors import BrokerUnavailable
+    from hub.kafka.bus import Bus
+    from hub.kafka.embedded import EmbeddedBroker
+    from hub.kafka.topics import INTAKE, create_topics
+    from hub.settings import load_settings
+
+    broker = EmbeddedBroker(free_port(), log_path=tmp_path / "broker.log",
+                            data_dir=tmp_path / "broker").start()
+    settings = load_settings(kafka_bootstrap=broker.bootstrap, publish_timeout_s=2)
+    asyncio.run(create_topics(settings))
+
+    async def go() -> None:
+        bus = Bus(settings)
+        try:
+            await bus.publish_many([(INTAKE, "a", b"before", [], None)])
+            os.kill(broker.store.pid, signal.SIGSTOP)
+            try:
+                with pytest.raises(BrokerUnavailable):
+                    await bus.publish_many([(INTAKE, "b", b"frozen", [], None)])
+            finally:
+                os.kill(broker.store.pid, signal.SIGCONT)
+        finally:
+            await bus.close()
+
+    try:
+        asyncio.run(go())
+    finally:
+        broker.stop()
