@@ -247,3 +247,24 @@ def test_acknowledged_posts_survive_a_broker_sigkill_on_the_durable_default(tmp_
         again.proc.send_signal(signal.SIGINT)
         again.proc.wait(30)
         again.stop()
+
+
+def test_a_part_that_keeps_dying_is_retried_with_growing_backoff_and_the_rest_serves(tmp_path):
+    bad = tmp_path / "policy.toml"
+    bad.write_text("this is [not a policy")
+    up = Up(tmp_path, "--memory", HUB_POLICY_FILE=str(bad))  # the worker exits at startup
+    try:
+        deadline = time.monotonic() + 30
+        while "restarting in 2 s" not in up.log():
+            assert time.monotonic() < deadline, up.log()
+            time.sleep(0.2)
+        delays = re.findall(r"worker exited with \d+; restarting in ([\d.]+) s", up.log())
+        assert delays[:3] == ["0.5", "1", "2"], up.log()
+        assert "restarting worker (restart 2)" in up.log()
+        assert httpx.get(f"{up.url}/readyz", timeout=5).status_code == 200  # gateway unharmed
+        assert signed_post(up.url, "hotline", PAYLOAD).status_code == 202
+        assert up.proc.poll() is None
+    finally:
+        up.proc.send_signal(signal.SIGINT)
+        assert up.proc.wait(30) == 0
+        up.stop()
