@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.cluster import ClusterMetadata
 from aiokafka.errors import KafkaError
 
 from hub.errors import BrokerUnavailable, ConfigError
@@ -61,10 +60,6 @@ def topic_problems(counts: Mapping[str, int], partitions: int,
         elif have != partitions:
             problems.append(f"{name} has {have} partitions, not {partitions}")
     return problems
-
-
-def partition_counts(cluster: ClusterMetadata) -> dict[str, int]:
-    return {t: len(cluster.partitions_for_topic(t) or ()) for t in cluster.topics()}
 
 
 async def create_topics(settings: Settings) -> dict[str, str]:
