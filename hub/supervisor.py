@@ -119,7 +119,7 @@ def _check_topics(settings: Settings) -> None:
         notice(f"topic check failed: {err.message}")
         return
     if repaired:
-        notice("the broker lost topics (" + "; ".join(repaired) + "); created them again")
+        notice("the broker had lost topics: " + ", ".join(repaired))
 
 
 def up(settings: Settings, broker: EmbeddedBroker | None = None) -> int:
