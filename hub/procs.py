@@ -15,7 +15,9 @@ _PR_SET_PDEATHSIG = 1
 def die_with_parent() -> None:
     """``preexec_fn``: the kernel sends SIGTERM to the child when its parent dies,
     even by SIGKILL, which no handler of the parent could see (Linux only;
-    harmless elsewhere)."""
+    harmless elsewhere). The kernel ties it to the *thread* that forked:
+    start children from a thread that lives as long as they should (the
+    main thread, as `hub up` and the test fixtures do)."""
     with contextlib.suppress(Exception):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
