@@ -26,15 +26,18 @@ def main() -> None:
 
 
 @main.command()
-def up() -> None:
+@click.option("--memory", is_flag=True,
+              help="embedded broker in memory only: everything is gone when it stops")
+def up(memory: bool) -> None:
     """Everything on one machine (embedded broker when HUB_KAFKA_BOOTSTRAP is unset)."""
     from hub.logs import configure
+    from hub.supervisor import default_broker
     from hub.supervisor import up as run_up
 
     settings = _settings()
     configure(settings.log_level)
     try:
-        sys.exit(run_up(settings))
+        sys.exit(run_up(settings, default_broker(settings, memory)))
     except HubError as err:
         raise click.ClickException(err.message) from err
 

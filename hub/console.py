@@ -27,8 +27,8 @@ _ROUTED_FIELDS = ("priority", "queue", "risk", "event_id")
 
 
 def logs_dir(settings: Settings) -> Path:
-    """``.hub/logs`` beside the state folder (``.hub/state`` by default), created."""
-    path = settings.state_path.parent / "logs"
+    """``logs`` in the hub's folder (``.hub/logs`` by default), created."""
+    path = settings.hub_path / "logs"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -12,6 +12,10 @@ _PHONE_RE = re.compile(
     r"(?<![0-9A-Za-z])(?:(?:\+|00)?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)"
     r"|(?<![0-9A-Za-z])0\d{2,3}[\s-]?\d{7,8}(?!\d)"
     r"|\+\d[\d\s-]{7,}\d")
+# Ids are not phone numbers: a UUID whose last group reads 139xxxxxxxx then a
+# letter, or a hex digest, was cut to `…-***7365f`. They are kept whole.
+_ID_RE = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
+                    r"|[0-9a-fA-F]{16,})(?![0-9A-Za-z])")
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+")
 _PII_KEYS = {"phone", "mobile", "caller", "callee", "email", "from", "to", "phone_number",
              "name", "wechat_openid", "openid"}
@@ -29,9 +33,18 @@ def mask_email(value: str) -> str:
     return f"{local[:1]}***@{domain}" if domain else "***"
 
 
-def mask_text(text: str) -> str:
+def _mask_free_text(text: str) -> str:
     text = _EMAIL_RE.sub(lambda m: mask_email(m.group(0)), text)
     return _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+def mask_text(text: str) -> str:
+    out, last = [], 0
+    for match in _ID_RE.finditer(text):
+        out += [_mask_free_text(text[last:match.start()]), match.group(0)]
+        last = match.end()
+    out.append(_mask_free_text(text[last:]))
+    return "".join(out)
 
 
 def mask_value(key: str, value: Any) -> Any:

@@ -104,12 +104,20 @@ class Settings(BaseSettings):
     retention_ms: int = Field(7 * 24 * 3600 * 1000)
     worker_id: str = Field("hub-worker", description="the router's consumer group")
     state_dir: str | None = Field(
-        None, description="where stream stages keep their tables; default ./.hub/state")
+        None, description="the hub's folder: stage tables in state/, the embedded broker's "
+                          "data and log, logs/; default ./.hub")
     fetch_wait_ms: int | None = Field(
         None, ge=1, description="consumer fetch wait; default 10 ms embedded, 500 ms on Kafka")
     dedupe_horizon_h: float = Field(
         168, gt=0, description="how long an event id is remembered against redeliveries")
     worker_metrics_port: int = Field(9091, ge=0, description="worker /metrics; 0: none")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="how every hub client joins Kafka")
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = Field(None, description="CA bundle (PEM) the brokers' "
+                                                           "certificates are checked against")
     kafka_session_timeout_s: float | None = Field(
         None, description="consumer session timeout; default 6 s embedded, 30 s on Kafka"
     )
@@ -161,6 +169,19 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> Settings:
+        if self.kafka_security_protocol.startswith("SASL_"):
+            missing = [f"HUB_KAFKA_{k.upper()}" for k in
+                       ("sasl_mechanism", "sasl_username", "sasl_password")
+                       if not getattr(self, f"kafka_{k}")]
+            if missing:
+                raise ValueError(f"HUB_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} "
+                                 "needs " + ", ".join(missing))
+        if self.kafka_ssl_cafile and not Path(self.kafka_ssl_cafile).is_file():
+            raise ValueError(f"HUB_KAFKA_SSL_CAFILE={self.kafka_ssl_cafile} is not a file")
+        return self
+
+    @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
         if self.env != "production":
             return self
@@ -192,8 +213,14 @@ class Settings(BaseSettings):
         return 6.0 if self.embedded else 30.0
 
     @property
+    def hub_path(self) -> Path:
+        """The hub's own folder: the embedded broker's data and log, logs, stage tables."""
+        return Path(self.state_dir) if self.state_dir else Path.cwd() / ".hub"
+
+    @property
     def state_path(self) -> Path:
-        return Path(self.state_dir) if self.state_dir else Path.cwd() / ".hub" / "state"
+        """Where stream stages keep their tables (a cache of their changelogs)."""
+        return self.hub_path / "state"
 
     @property
     def fetch_wait(self) -> int:

@@ -31,3 +31,17 @@ def test_log_lines_are_json_with_bound_event_id_and_masked_pii():
     assert "13800001111" not in lines[0]["note"]
     assert lines[1]["logger"] == "aiokafka" and "13700002222" not in lines[1]["event"]
     assert all("timestamp" in line and "level" in line for line in lines)
+
+
+def test_event_ids_and_digests_are_not_taken_for_phone_numbers():
+    from hub.ids import event_id
+    from hub.pii import mask_value
+
+    uuid_like = "d838249f-e61c-5f0e-b7ac-13912347365f"  # last group: 139 1234 7365, then f
+    digest = "0571888800001391234567890abcdef0571888800001391234567890abcdef0"
+    for value in (uuid_like, digest, event_id("sms", "sms:aliyun", "99001")):
+        assert mask_text(value) == value
+        assert mask_text(f"routed {value} to vip") == f"routed {value} to vip"
+        assert mask_value("event_id", value) == value
+    # …while the phone next to an id is still masked.
+    assert mask_text(f"{uuid_like} 13912347365") == f"{uuid_like} ***7365"

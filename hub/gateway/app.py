@@ -15,12 +15,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hub.channels import CHANNELS, ChannelSpec
 from hub.connectors.base import Connector
-from hub.errors import HubError, PayloadTooLarge
+from hub.errors import BrokerUnavailable, HubError, PayloadTooLarge
 from hub.event import utcnow
 from hub.gateway.ingest import Ingest, request_meta
 from hub.gateway.metrics import LATENCY, REQUESTS
 from hub.kafka.bus import Bus
 from hub.kafka.groups import GroupWatch
+from hub.kafka.security import client_kwargs
 from hub.settings import Settings
 
 log = structlog.get_logger("hub.gateway")
@@ -88,7 +89,7 @@ def _handler(connector: Connector, spec: ChannelSpec, ingest: Ingest,
 def create_app(settings: Settings, channels: tuple[ChannelSpec, ...] = CHANNELS) -> FastAPI:
     bus = Bus(settings)
     ingest = Ingest(bus)
-    workers = GroupWatch(settings.bootstrap, settings.worker_id)
+    workers = GroupWatch(settings.bootstrap, settings.worker_id, **client_kwargs(settings))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -115,11 +116,16 @@ def create_app(settings: Settings, channels: tuple[ChannelSpec, ...] = CHANNELS)
 
     @app.get("/readyz", tags=["ops"])
     async def readyz(scope: str = "routing") -> Response:
-        """Ready when events are stored and routed: the broker answers and a
-        worker has joined its group. ``?scope=intake`` asks only the first, for a
-        load balancer that should keep taking posts while workers restart."""
-        if not await bus.ping():
-            return JSONResponse({"status": "broker_unavailable"}, 503,
+        """Ready when events are stored and routed: the topics exist as
+        configured on a broker that answers, and a worker has joined its group.
+        ``?scope=intake`` asks only the first, for a load balancer that should
+        keep taking posts while workers restart."""
+        try:
+            problems = await bus.topic_problems()
+        except BrokerUnavailable as err:
+            problems = [err.message]
+        if problems:
+            return JSONResponse({"status": "broker_unavailable", "problems": problems}, 503,
                                 headers={"Retry-After": "5"})
         if scope != "intake" and not await workers.members():
             return JSONResponse({"status": "not_routing",

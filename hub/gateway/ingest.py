@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 from collections import OrderedDict
 from datetime import datetime
+from urllib.parse import parse_qsl, urlencode
 
 import orjson
 from fastapi import Request
@@ -18,7 +19,15 @@ from hub.gateway.metrics import EVENTS
 from hub.kafka.bus import Bus
 from hub.kafka.topics import INTAKE, RAW
 
-_DROP_HEADERS = {"cookie", "authorization"}
+# Credentials never reach hub.raw in clear: the shared push token (query
+# `token`), every signature (WeChat `signature`/`msg_signature`, Standard
+# Webhooks, Twilio) and session headers. A signature is no key, but with the
+# body it lets anyone who reads hub.raw replay the request to the gateway.
+# The name stays, with its value redacted, so an operator still sees what came.
+_SECRET_PARAMS = frozenset({"token", "signature", "msg_signature", "access_token"})
+_SECRET_HEADERS = frozenset({"cookie", "authorization", "proxy-authorization",
+                             "webhook-signature", "x-twilio-signature"})
+REDACTED = "[redacted]"
 
 
 class RecentIds:
@@ -40,10 +49,17 @@ class RecentIds:
             self._ids.popitem(last=False)
 
 
+def redact_query(query: str) -> str:
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, REDACTED if k.lower() in _SECRET_PARAMS else v) for k, v in pairs])
+
+
 def request_meta(request: Request) -> dict:
-    """What hub.raw keeps of an HTTP request besides its body."""
-    return {"method": request.method, "path": request.url.path, "query": str(request.url.query),
-            "headers": {k: v for k, v in request.headers.items() if k not in _DROP_HEADERS}}
+    """What hub.raw keeps of an HTTP request besides its body, credentials redacted."""
+    return {"method": request.method, "path": request.url.path,
+            "query": redact_query(request.url.query),
+            "headers": {k: REDACTED if k in _SECRET_HEADERS else v
+                        for k, v in request.headers.items()}}
 
 
 def raw_record(meta: dict, body: bytes, event: Event, index: int,

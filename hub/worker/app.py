@@ -27,6 +27,7 @@ from hub import cloudevents
 from hub.answers.acknowledge import acknowledgement
 from hub.errors import ConfigError, HubError
 from hub.event import Event, utcnow
+from hub.kafka.security import client_kwargs
 from hub.kafka.topics import ALERT_DIMENSIONS, DEADLETTER, INTAKE, REPLIES, ROUTED, WATCH_ROUTED
 from hub.routers.identity import CustomerDirectory
 from hub.routers.pipeline import Router, customer_key
@@ -139,13 +140,14 @@ def _options(settings: Settings, **hooks: Any) -> Options:
         bootstrap=settings.bootstrap, state_dir=settings.state_path,
         partitions=settings.partitions, replication=settings.replication,
         fetch_wait_ms=settings.fetch_wait, session_timeout_s=settings.session_timeout_s,
-        horizon_s=settings.dedupe_horizon_h * 3600, **hooks)
+        horizon_s=settings.dedupe_horizon_h * 3600, client=client_kwargs(settings), **hooks)
 
 
 async def serve(settings: Settings) -> None:
     policy = load_policy(settings.policy_file)  # a bad policy stops the worker here
     directory = CustomerDirectory()
-    feed = CustomerFeed(settings.bootstrap, directory, settings.fetch_wait)
+    client = client_kwargs(settings)
+    feed = CustomerFeed(settings.bootstrap, directory, settings.fetch_wait, **client)
     failpoint = Failpoint(settings.failpoint)
 
     async def fresh(records: list) -> None:
@@ -153,8 +155,9 @@ async def serve(settings: Settings) -> None:
         await asyncio.gather(feed.fresh_for(newest), past.fresh_for(newest))
         CUSTOMERS_KNOWN.set(len(directory))
 
-    batches = BatchBoard(settings.bootstrap, settings.fetch_wait)
-    past = CaseHistory(settings.bootstrap, policy.history.repeat_window_days, settings.fetch_wait)
+    batches = BatchBoard(settings.bootstrap, settings.fetch_wait, **client)
+    past = CaseHistory(settings.bootstrap, policy.history.repeat_window_days, settings.fetch_wait,
+                       **client)
     router = Runner(RouterStage(settings.worker_id, Router(directory, policy, settings.sla_scale,
                                                            batches=batches, past=past)),
                     _options(settings, before_batch=fresh,
