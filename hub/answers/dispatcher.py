@@ -48,8 +48,9 @@ from hub.errors import ConfigError, HubError, InvalidPayload
 from hub.event import utcnow
 from hub.kafka.topics import DEADLETTER, DELIVERIES, REPLIES
 from hub.settings import Settings
+from hub.stream.config import options
 from hub.stream.records import Output, dead_letter
-from hub.stream.runner import DEADLETTERED, Options, Runner
+from hub.stream.runner import DEADLETTERED, Runner
 from hub.stream.state import PartitionState
 
 log = structlog.get_logger("hub.dispatcher")
@@ -224,11 +225,7 @@ async def serve(settings: Settings) -> None:
     async with httpx.AsyncClient(timeout=settings.vendor_timeout_s) as http:
         stage = DispatcherStage(settings.dispatcher_id, Senders(settings, http),
                                 settings.retry_scale, settings.failpoint)
-        runner = Runner(stage, Options(
-            bootstrap=settings.bootstrap, state_dir=settings.state_path,
-            partitions=settings.partitions, replication=settings.replication,
-            fetch_wait_ms=settings.fetch_wait, session_timeout_s=settings.session_timeout_s,
-            horizon_s=settings.dedupe_horizon_h * 3600))
+        runner = Runner(stage, options(settings))
         await runner.start()
         if settings.dispatcher_metrics_port:
             try:

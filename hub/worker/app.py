@@ -33,8 +33,9 @@ from hub.routers.identity import CustomerDirectory
 from hub.routers.pipeline import Router, customer_key
 from hub.routers.policy import load_policy
 from hub.settings import Settings
+from hub.stream.config import options
 from hub.stream.records import Output, dead_letter
-from hub.stream.runner import DEADLETTERED, Options, Runner
+from hub.stream.runner import DEADLETTERED, Runner
 from hub.stream.state import PartitionState
 from hub.watch.alert_stage import AlertStage
 from hub.watch.alerts import dimensions
@@ -135,14 +136,6 @@ def _metrics(port: int) -> None:
         log.warning("worker.metrics_unavailable", port=port, error=str(exc))
 
 
-def _options(settings: Settings, **hooks: Any) -> Options:
-    return Options(
-        bootstrap=settings.bootstrap, state_dir=settings.state_path,
-        partitions=settings.partitions, replication=settings.replication,
-        fetch_wait_ms=settings.fetch_wait, session_timeout_s=settings.session_timeout_s,
-        horizon_s=settings.dedupe_horizon_h * 3600, client=client_kwargs(settings), **hooks)
-
-
 async def serve(settings: Settings) -> None:
     policy = load_policy(settings.policy_file)  # a bad policy stops the worker here
     directory = CustomerDirectory()
@@ -160,11 +153,11 @@ async def serve(settings: Settings) -> None:
                        **client)
     router = Runner(RouterStage(settings.worker_id, Router(directory, policy, settings.sla_scale,
                                                            batches=batches, past=past)),
-                    _options(settings, before_batch=fresh,
+                    options(settings, before_batch=fresh,
                              after_outputs=failpoint.hook("after_publish"),
                              after_state=failpoint.hook("after_state")))
-    watch = Runner(WatchStage(policy.escalation, settings.sla_scale), _options(settings))
-    alerts = Runner(AlertStage(policy.alerts), _options(settings))
+    watch = Runner(WatchStage(policy.escalation, settings.sla_scale), options(settings))
+    alerts = Runner(AlertStage(policy.alerts), options(settings))
     runners = (router, watch, alerts)
     feeds = {asyncio.create_task(f.run()) for f in (feed, batches, past)}
     started = time.monotonic()
