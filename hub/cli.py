@@ -168,6 +168,37 @@ def demo(wait: float) -> None:
     click.echo(demo_watch.report(seen, settings.sla_scale))
 
 
+@main.command()
+@click.argument("topic")
+@click.option("--subscriber", help="webhooks of this HUB_SUBSCRIBERS entry that ran out of "
+                                   "attempts")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+              help="only dead letters from this time (UTC) on")
+def replay(topic: str, subscriber: str | None, since) -> None:
+    """Send again what is in hub.deadletter once its cause is fixed (idempotent)."""
+    from datetime import UTC
+
+    from hub.kafka.topics import DEADLETTER, all_topics
+    from hub.webhooks import subscribers
+    from hub.webhooks.replay import replay as replay_webhooks
+
+    if topic != DEADLETTER:
+        raise click.ClickException(f"only {DEADLETTER} can be replayed in this version "
+                                   "(hub.raw re-normalization is not built yet)")
+    if not subscriber:
+        raise click.ClickException("name the subscriber: --subscriber NAME")
+    settings = _settings()
+    found = {s.name: s for s in subscribers.parse(settings.subscribers,
+                                                   [t.name for t in all_topics()])}
+    if subscriber not in found:
+        raise click.ClickException(f"no subscriber {subscriber!r} in HUB_SUBSCRIBERS")
+    done = asyncio.run(replay_webhooks(settings.bootstrap, found[subscriber],
+                                       since.replace(tzinfo=UTC) if since else None))
+    click.echo(f"{done.sent} sent, {done.skipped} already delivered, {done.failed} failed")
+    if done.failed:
+        raise SystemExit(1)
+
+
 @main.command(name="eval")
 @click.option("--corpus", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=Path("tests/data/corpus"), show_default=True)

@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     smtp_relay: str = "127.0.0.1:25"
     mail_from: str = "service@hub.example.cn"
     retry_scale: float = Field(1.0, ge=0, description="multiplies every delivery retry delay")
+    subscribers: str | None = Field(
+        None, description='JSON: name -> {"url", "secret": "whsec_...", "topics": [patterns]}')
     dispatcher_id: str = Field("hub-dispatcher", description="the dispatcher's consumer group")
     dispatcher_metrics_port: int = Field(9093, ge=0, description="dispatcher /metrics; 0: none")
     vendor_timeout_s: float = Field(10.0, gt=0, description="one vendor call's timeout")

@@ -46,12 +46,14 @@ from hub.answers.reply import Reply
 from hub.answers.senders import Senders, first_channel
 from hub.errors import ConfigError, HubError, InvalidPayload
 from hub.event import utcnow
-from hub.kafka.topics import DEADLETTER, DELIVERIES, REPLIES
+from hub.kafka.topics import DEADLETTER, DELIVERIES, REPLIES, all_topics
 from hub.settings import Settings
 from hub.stream.config import options
 from hub.stream.records import Output, dead_letter
 from hub.stream.runner import DEADLETTERED, Runner
 from hub.stream.state import PartitionState
+from hub.webhooks import subscribers
+from hub.webhooks.delivery import WebhookStage
 
 log = structlog.get_logger("hub.dispatcher")
 
@@ -226,32 +228,43 @@ async def serve(settings: Settings) -> None:
         stage = DispatcherStage(settings.dispatcher_id, Senders(settings, http),
                                 settings.retry_scale, settings.failpoint)
         runner = Runner(stage, options(settings))
+        # Webhooks to ticket systems (§11): a stage per subscriber, so one that
+        # fails holds up nobody else.
+        hooks = [Runner(WebhookStage(sub, http, settings.retry_scale), options(settings))
+                 for sub in subscribers.parse(settings.subscribers, [t.name for t in all_topics()])]
         await runner.start()
+        for hook in hooks:
+            await hook.start()
         if settings.dispatcher_metrics_port:
             try:
                 start_http_server(settings.dispatcher_metrics_port, addr="127.0.0.1")
             except OSError as exc:
                 log.warning("dispatcher.metrics_unavailable", error=str(exc))
         sending = asyncio.create_task(runner.run())
+        posting = [asyncio.create_task(h.run()) for h in hooks]
         joined = asyncio.create_task(runner.ready.wait())
         await asyncio.wait({joined, sending}, return_when=asyncio.FIRST_COMPLETED)
         if joined.done():
             log.info("dispatcher.sending", sms_provider=settings.sms_provider,
-                     partitions=sorted(tp.partition for tp in runner.parts))
+                     partitions=sorted(tp.partition for tp in runner.parts),
+                     subscribers=[h.stage.sub.name for h in hooks])
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         stopping = asyncio.create_task(stop.wait())
         try:
-            done, _ = await asyncio.wait({sending, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            if sending in done:
-                sending.result()
+            done, _ = await asyncio.wait({sending, *posting, stopping},
+                                         return_when=asyncio.FIRST_COMPLETED)
+            for task in done - {stopping}:
+                task.result()
         finally:
-            sending.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await sending
-            await runner.stop()
+            for task in (sending, *posting):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            for r in (runner, *hooks):
+                await r.stop()
             log.info("dispatcher.stopped")
 
 

@@ -6,9 +6,11 @@ request would wait for a fetch to time out."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 
@@ -28,6 +30,9 @@ class Scanner:
 
     async def close(self) -> None:
         if self._consumer is not None:
+            # aiokafka 0.14's fetcher, stopped right after a read unassigned its
+            # partitions, can swallow its cancellation and hang the stop.
+            await asyncio.sleep(0.2)
             await self._consumer.stop()
             self._consumer = None
 
@@ -35,8 +40,16 @@ class Scanner:
         consumer = await self._ensure()
         found = consumer.partitions_for_topic(topic)
         if not found:
-            await consumer.topics()  # public metadata refresh
-            found = consumer.partitions_for_topic(topic)
+            # The consumer's metadata covers the topics it knew at start (its
+            # refresh returns a copy and keeps none): ask the cluster.
+            admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, **self._client)
+            await admin.start()
+            try:
+                described = await admin.describe_topics([topic])
+            finally:
+                await admin.close()
+            found = {p["partition"] for t in described if t["topic"] == topic
+                     and not t["error_code"] for p in t["partitions"]}
         if not found:
             raise KafkaError(f"topic {topic} does not exist")
         return sorted(found)
