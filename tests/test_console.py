@@ -78,7 +78,7 @@ def test_only_a_terminal_outside_production_gets_the_console(tmp_path, monkeypat
     try:
         with os.fdopen(slave, "w") as tty:
             console = for_terminal(load_settings(), tty)
-            assert console is not None and console.directory == tmp_path / "logs"
+            assert console is not None and console.directory == tmp_path / "state" / "logs"
             assert console.directory.is_dir()
             production = load_settings().model_copy(update={"env": "production"})
             assert for_terminal(production, tty) is None

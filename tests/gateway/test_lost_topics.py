@@ -38,7 +38,7 @@ def test_restarted_empty_broker_gives_503_until_topics_are_created_again(logs_di
             assert refused.status_code == 503, refused.text
             assert refused.json()["error"]["code"] == "broker_unavailable"
             assert int(refused.headers["retry-after"]) > 0
-        ready = httpx.get(f"{url}/readyz", timeout=10)
+        ready = httpx.get(f"{url}/readyz?scope=intake", timeout=10)
         assert ready.status_code == 503
         assert any(INTAKE in p for p in ready.json()["problems"]), ready.json()
 
@@ -48,7 +48,7 @@ def test_restarted_empty_broker_gives_503_until_topics_are_created_again(logs_di
         assert done.returncode == 0, done.stderr
         assert f"created  {INTAKE}" in done.stdout or f"recreated {INTAKE}" in done.stdout
 
-        assert httpx.get(f"{url}/readyz", timeout=10).status_code == 200
+        assert httpx.get(f"{url}/readyz?scope=intake", timeout=10).status_code == 200
         answers = [_post(url, n) for n in range(10, 20)]
         assert {r.status_code for r in answers} <= {202, 503}
         assert [r.status_code for r in answers[-5:]] == [202] * 5

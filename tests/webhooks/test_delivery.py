@@ -166,7 +166,7 @@ def test_the_last_attempt_dead_letters_and_replay_sends_once(broker, tmp_path):
 
 @pytest.mark.parametrize("raw, message", [
     ("{", "not JSON"), ('{"a": {"url": "x", "secret": "whsec_AA==", "topics": ["hub.*"]}}',
-                        "http(s) URL"),
+                        r"http\(s\) URL"),
     ('{"a": {"url": "http://t", "secret": "whsec_AA==", "topics": ["nope.*"]}}', "match none"),
     ('{"a": {"url": "http://t", "topics": ["hub.*"]}}', "needs url, secret and topics")])
 def test_bad_subscriber_settings_stop_startup_with_a_clear_message(raw, message):
