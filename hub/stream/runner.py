@@ -305,10 +305,9 @@ class Runner:
         records = [r for r in records if r.offset >= part.next]
         if not records:
             return
-        state, outputs = part.state, []
+        state = part.state
         checkpoint = self._checkpoint(part)
-        for record in records:
-            outputs += await self._one(tp, part, record)
+        outputs = await self._process(tp, part, records)
         state.put(CHECKPOINT, _tp_name(tp), checkpoint)
         try:
             next_changelog = await self._send_all(outputs, tp.partition, state)
@@ -335,6 +334,32 @@ class Runner:
             part.emitted.clear()
             part.floor.clear()
         BATCHES.labels(self.stage.name).observe(time.perf_counter() - started)
+
+    async def _process(self, tp: TopicPartition, part: _Partition,
+                       records: list) -> list[Output]:
+        """A batch through ``process``: one record at a time, or, for a stage
+        with ``concurrency`` above 1 (the dispatcher, whose steps wait on
+        vendors), records of different keys side by side and each key's in
+        offset order. The outputs keep the records' order either way."""
+        width = getattr(self.stage, "concurrency", 1)
+        if width <= 1:
+            outputs = []
+            for record in records:
+                outputs += await self._one(tp, part, record)
+            return outputs
+        lanes: dict[Any, list] = {}
+        for record in records:
+            lanes.setdefault(record.key, []).append(record)
+        done: dict[int, list[Output]] = {}
+        slots = asyncio.Semaphore(width)
+
+        async def lane(queue: list) -> None:
+            for record in queue:
+                async with slots:
+                    done[record.offset] = await self._one(tp, part, record)
+
+        await asyncio.gather(*(lane(queue) for queue in lanes.values()))
+        return [out for record in records for out in done[record.offset]]
 
     async def _one(self, tp: TopicPartition, part: _Partition, record: Any) -> list[Output]:
         structlog.contextvars.clear_contextvars()
