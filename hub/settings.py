@@ -94,6 +94,7 @@ class Settings(BaseSettings):
     subscribers: str | None = Field(
         None, description='JSON: name -> {"url", "secret": "whsec_...", "topics": [patterns]}')
     dispatcher_id: str = Field("hub-dispatcher", description="the dispatcher's consumer group")
+    dispatcher_concurrency: int = Field(16, ge=1, description="replies sent side by side")
     dispatcher_metrics_port: int = Field(9093, ge=0, description="dispatcher /metrics; 0: none")
     vendor_timeout_s: float = Field(10.0, gt=0, description="one vendor call's timeout")
 

@@ -19,10 +19,12 @@ not sent again; it is recorded ``failed`` with ``unconfirmed`` and
 dead-lettered for a person to check. That window is one vendor call plus
 one changelog write (milliseconds); nothing else can repeat or lose a reply.
 
-Retries (throttling, 5xx, timeouts) wait 1 s, 5 s, 30 s × ``HUB_RETRY_SCALE``
-in place: the partition waits with them, keeping a customer's replies in
-order. WeChat's 45015 (outside the 48-hour window) turns into an SMS when a
-phone is known."""
+Up to ``HUB_DISPATCHER_CONCURRENCY`` replies of different events are sent
+side by side; a crash may then leave that many unconfirmed. Retries
+(throttling, 5xx, timeouts) wait 1 s, 5 s, 30 s × ``HUB_RETRY_SCALE`` in
+place: the event's later replies wait with them, keeping them in order.
+WeChat's 45015 (outside the 48-hour window) turns into an SMS when a phone
+is known."""
 
 from __future__ import annotations
 
@@ -74,8 +76,11 @@ class DispatcherStage:
     deadletter = DEADLETTER
 
     def __init__(self, name: str, senders: Senders, retry_scale: float,
-                 failpoint: str | None = None) -> None:
+                 failpoint: str | None = None, concurrency: int = 1) -> None:
         self.name, self.senders, self.retry_scale = name, senders, retry_scale
+        # Replies of different events go side by side (the runner keeps each
+        # event's in order): a vendor call is mostly waiting.
+        self.concurrency = concurrency
         kind, _, count = (failpoint or "").partition(":")
         self._kill_after = int(count) if kind == "after_send" and count.isdigit() else None
 
@@ -226,7 +231,8 @@ def _observe(reply: Reply) -> None:
 async def serve(settings: Settings) -> None:
     async with httpx.AsyncClient(timeout=settings.vendor_timeout_s) as http:
         stage = DispatcherStage(settings.dispatcher_id, Senders(settings, http),
-                                settings.retry_scale, settings.failpoint)
+                                settings.retry_scale, settings.failpoint,
+                                settings.dispatcher_concurrency)
         runner = Runner(stage, options(settings))
         # Webhooks to ticket systems (§11): a stage per subscriber, so one that
         # fails holds up nobody else.

@@ -17,6 +17,7 @@ them (``applied``)."""
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import hashlib
 import sqlite3
@@ -152,16 +153,21 @@ class PartitionState:
                  flusher: Callable[[PartitionState], Awaitable[None]] | None = None) -> None:
         self.file, self.part = file, part
         self._pending: dict[tuple[str, str], Any] = {}
+        self._sending: dict[tuple[str, str], Any] = {}
         self._last: str | None = None
         self._flusher = flusher
+        self._flushing = asyncio.Lock()
 
     async def flush(self) -> None:
         """Make the pending changes durable now rather than with the batch: for
         a step whose side effect outside Kafka must not repeat after a crash
-        (the dispatcher records its intent before it calls a vendor)."""
+        (the dispatcher records its intent before it calls a vendor). Steps
+        running side by side flush one at a time, each flush taking what is
+        pending by then."""
         if self._flusher is None:
             raise RuntimeError("this table was not given a way to flush")
-        await self._flusher(self)
+        async with self._flushing:
+            await self._flusher(self)
 
     def get(self, ns: str, key: str) -> Any:
         if (ns, key) in self._pending:
@@ -191,19 +197,28 @@ class PartitionState:
         return [(ns, key, v) for (ns, key), v in self._pending.items()]
 
     def changelog_records(self) -> list[tuple[bytes, bytes | None]]:
+        """The pending changes as changelog records; what ``applied`` will apply."""
+        self._sending = dict(self._pending)
         records = [(changelog_key(ns, key), None if v is None else orjson.dumps(v))
-                   for (ns, key), v in self._pending.items()]
+                   for (ns, key), v in self._sending.items()]
         self._last = digest(*records[-1]) if records else None
         return records
 
     def applied(self, next_offset: int) -> None:
-        """The broker acknowledged the pending changes, up to ``next_offset``."""
-        if self._pending:
-            self.file.write(self.part, self.changes(), next_offset, self._last)
-        self._pending.clear()
+        """The broker acknowledged the changes last taken by
+        ``changelog_records``, up to ``next_offset``. A key changed again
+        meanwhile (a step awaiting while another flushed) stays pending."""
+        if self._sending:
+            self.file.write(self.part, [(ns, key, v) for (ns, key), v in self._sending.items()],
+                            next_offset, self._last)
+        for k, v in self._sending.items():
+            if self._pending.get(k, self) is v:
+                del self._pending[k]
+        self._sending = {}
 
     def discard(self) -> None:
         self._pending.clear()
+        self._sending = {}
 
     def replay(self, records: list) -> int:
         """Apply changelog records read from the broker; returns the next offset."""

@@ -217,11 +217,12 @@ def test_sigkilled_after_the_vendor_accepted_sends_every_reply_once(private_brok
     bootstrap, v = private_broker.bootstrap, Vendors(fake_loop)
     replies = [reply("sms", phone=f"+86139222{i:05d}") for i in range(30)]
     publish(bootstrap, replies)
-    first = Proc("dispatcher", hub_env(bootstrap, **v.env, HUB_FAILPOINT="after_send:7"),
-                 logs_dir).start()
+    # One at a time: the 7th is then the only reply under way when it dies.
+    first = Proc("dispatcher", hub_env(bootstrap, **v.env, HUB_FAILPOINT="after_send:7",
+                                       HUB_DISPATCHER_CONCURRENCY="1"), logs_dir).start()
     assert first.proc.wait(60) == 137  # died right after the vendor accepted the 7th
     assert len(v.aliyun.messages) == 7
-    again = dispatcher(bootstrap, v, logs_dir)
+    again = dispatcher(bootstrap, v, logs_dir, HUB_DISPATCHER_CONCURRENCY="1")
     try:
         got = deliveries(bootstrap, replies, timeout=90)
     finally:
@@ -235,13 +236,16 @@ def test_sigkilled_after_the_vendor_accepted_sends_every_reply_once(private_brok
 
 
 def test_sigkilled_at_any_instant_never_sends_twice(private_broker, fake_loop, logs_dir):
+    """Side by side (the default 16): a reply under way when the process dies
+    may be unconfirmed (it reached the vendor or not); none is sent twice and
+    every other is sent once."""
     bootstrap, v = private_broker.bootstrap, Vendors(fake_loop)
-    replies = [reply("sms", phone=f"+86139333{i:05d}") for i in range(60)]
+    replies = [reply("sms", phone=f"+86139333{i:05d}") for i in range(120)]
     proc = dispatcher(bootstrap, v, logs_dir)
     publish(bootstrap, replies)
     deadline = time.monotonic() + 30
-    while len(v.aliyun.messages) < 15 and time.monotonic() < deadline:
-        time.sleep(0.005)
+    while len(v.aliyun.messages) < 30 and time.monotonic() < deadline:
+        time.sleep(0.002)
     proc.kill()
     again = dispatcher(bootstrap, v, logs_dir)
     try:
@@ -250,13 +254,11 @@ def test_sigkilled_at_any_instant_never_sends_twice(private_broker, fake_loop, l
         again.stop()
     counts = Counter(m["out_id"] for m in v.aliyun.messages)
     assert max(counts.values()) == 1
-    for r in replies:
-        d = got[r["reply_id"]]
-        if d["status"] == "sent":
-            assert counts[r["reply_id"]] == 1
-        else:
-            assert d["error"].startswith("unconfirmed")
-    assert sum(d["status"] != "sent" for d in got.values()) <= 1
+    unconfirmed = [d for d in got.values() if d["status"] != "sent"]
+    assert all(d["error"].startswith("unconfirmed") for d in unconfirmed)
+    assert len(unconfirmed) <= 16
+    assert all(counts[r] == 1 for r, d in got.items() if d["status"] == "sent")
+    assert len(counts) >= len(replies) - len(unconfirmed)
 
 
 def test_tencent_as_the_sms_provider(private_broker, fake_loop, logs_dir):
