@@ -11,16 +11,29 @@ from pydantic import Field
 from hub.errors import InvalidPayload
 from hub.event import Attachment, Contact, Context, Event, Vehicle
 from hub.ids import event_id
-from hub.normalizers.common import Payload, validate
+from hub.normalizers.common import NonBlank, Payload, validate
 from hub.phones import to_e164
 from hub.text import clean, detect_language
 
+# The schema promises a Chinese mobile number; any spelling libphonenumber
+# reads (spaces, dashes, +86, landlines with area code) is accepted.
+_MOBILE = r"^(\+86)?1(3\d|4[57]|5[0-35-9]|6[2567]|7[0-35-8]|8\d|9[0-35-9])\d{8}$"
 
-class QrForm(Payload):
-    phone: str = Field(min_length=1, max_length=40)
+
+class QrSubmission(Payload):
+    """What the landing page (or an API client) posts."""
+
+    token: NonBlank = Field(description="the signed token from the QR code's URL")
+    phone: str = Field(min_length=1, max_length=40, json_schema_extra={"pattern": _MOBILE})
     name: str | None = Field(None, max_length=60)
-    text: str = Field(min_length=1, max_length=2000)
-    submission_id: str | None = Field(None, max_length=64)
+    text: NonBlank = Field(max_length=2000)
+    submission_id: str | None = Field(
+        None, max_length=64, description="the page's id for this form: a double submit is one case")
+
+
+class QrForm(QrSubmission):
+    """The submission with what the connector adds: the token's claims and the photo's metadata."""
+
     claims: dict
     photo: dict | None = None
 

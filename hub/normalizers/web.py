@@ -9,7 +9,7 @@ from pydantic import Field
 
 from hub.event import Attachment, Contact, Context, Event, Vehicle
 from hub.ids import event_id
-from hub.normalizers.common import Payload, parse_time, validate
+from hub.normalizers.common import NonBlank, Payload, Timestamp, parse_time, validate
 from hub.phones import to_e164
 from hub.text import clean, detect_language
 
@@ -22,8 +22,8 @@ class FormAttachment(Payload):
 
 
 class WebForm(Payload):
-    form_id: str = Field(min_length=1)
-    submitted_at: str | None = None
+    form_id: NonBlank
+    submitted_at: Timestamp | None = None
     name: str | None = None
     phone: str | None = None
     email: str | None = None
