@@ -19,6 +19,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 
 from hub import qr
 from hub.connectors.base import Accepted, Connector, Received
@@ -48,7 +50,10 @@ async def _form(request: Request, body: bytes) -> Any:
     """Parse a form from the body the gateway already read (and size-checked)."""
     async def replay() -> dict:
         return {"type": "http.request", "body": body, "more_body": False}
-    return await Request(request.scope, replay).form()
+    try:
+        return await Request(request.scope, replay).form()
+    except (HTTPException, MultiPartException, ValueError) as exc:  # no boundary, bad parts
+        raise InvalidPayload(f"the form cannot be read: {exc}") from exc
 
 
 class QrAccepted(BaseModel):
