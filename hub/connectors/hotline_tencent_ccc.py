@@ -18,10 +18,12 @@ from hub.connectors.base import (
     verify_pushed,
 )
 from hub.connectors.docs import PUSH_TOKEN, TOKEN_ERRORS, Answer, Body, Doc, Param, constant
+from hub.errors import InvalidPayload
 from hub.normalizers.hotline import CccCdr
 
 log = structlog.get_logger("hub.connectors.tencent_ccc")
 ACK = {"ErrCode": 0, "ErrMsg": "ok"}
+ACTIONS = ("cdr", "record", "voicemail")
 
 
 class TencentCccConnector(Connector):
@@ -31,11 +33,11 @@ class TencentCccConnector(Connector):
     docs = (Doc("A call's CDR (`action=cdr`) becomes an event; `record` and `voicemail` "
                 "pushes are answered and not stored.",
                 bodies=(Body("application/json", CccCdr, ("hotline/tencent_ccc_cdr.json",)),),
-                parameters=(Param("action", "query", "which push this is",
-                                  {"type": "string", "enum": ["cdr", "record", "voicemail"],
-                                   "default": "cdr"}),
-                            Param("version", "query", "CCC's push format version",
-                                  {"type": "string", "enum": ["1"]})),
+                parameters=(Param("action", "query", "which push this is: `cdr` (the default) "
+                                  "is stored; `record` and `voicemail` are answered and not "
+                                  "stored (their bodies are not CDRs); any other is a 400",
+                                  {"type": "string", "enum": ["cdr"], "default": "cdr"}),
+                            Param("version", "query", "CCC's push format version (`1`)")),
                 security=(PUSH_TOKEN,), errors=TOKEN_ERRORS,
                 answers=(Answer(200, "application/json", "CCC's acknowledgement: stored",
                                 constant(ACK), ACK),)),)
@@ -44,6 +46,8 @@ class TencentCccConnector(Connector):
         verify_pushed(self, request)
         payload = parse_json_object(body)
         action = request.query_params.get("action", "cdr")
+        if action not in ACTIONS:
+            raise InvalidPayload(f"unknown CCC push action {action!r}: check the callback URL")
         if action != "cdr":
             log.info("webhook.ignored", kind=f"ccc:{action}")
             return []

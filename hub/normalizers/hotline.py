@@ -11,7 +11,15 @@ from pydantic import Field
 
 from hub.event import Attachment, Contact, Context, Event
 from hub.ids import event_id
-from hub.normalizers.common import EpochSeconds, NonBlank, Payload, Timestamp, parse_time, validate
+from hub.normalizers.common import (
+    EpochSeconds,
+    JsonInt,
+    NonBlank,
+    Payload,
+    Timestamp,
+    parse_time,
+    validate,
+)
 from hub.phones import to_e164
 from hub.text import clean, detect_language
 
@@ -53,7 +61,7 @@ class CccCdr(Payload):
     SessionId: NonBlank
     Caller: str | None = None
     Callee: str | None = None
-    Direction: int = 0  # 0 inbound, 1 outbound
+    Direction: JsonInt = 0  # 0 inbound, 1 outbound
     StartTimestamp: EpochSeconds | None = None
     EndedTimestamp: EpochSeconds | None = None
     IVRKeyPressed: list[str] = Field(default_factory=list)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from hub.errors import InvalidPayload
 from hub.event import Attachment, Contact, Context, Event, Vehicle
@@ -15,16 +15,16 @@ from hub.normalizers.common import NonBlank, Payload, validate
 from hub.phones import to_e164
 from hub.text import clean, detect_language
 
-# The schema promises a Chinese mobile number; any spelling libphonenumber
-# reads (spaces, dashes, +86, landlines with area code) is accepted.
-_MOBILE = r"^(\+86)?1(3\d|4[57]|5[0-35-9]|6[2567]|7[0-35-8]|8\d|9[0-35-9])\d{8}$"
-
 
 class QrSubmission(Payload):
     """What the landing page (or an API client) posts."""
 
+    model_config = ConfigDict(strict=False)  # form values are all text
+
     token: NonBlank = Field(description="the signed token from the QR code's URL")
-    phone: str = Field(min_length=1, max_length=40, json_schema_extra={"pattern": _MOBILE})
+    phone: str = Field(min_length=1, max_length=40, json_schema_extra={
+        "format": "phone", "examples": ["139 0000 5555", "+86 139 0000 5555", "0571-88880000"],
+        "description": "a Chinese phone number in any common spelling (libphonenumber)"})
     name: str | None = Field(None, max_length=60)
     text: NonBlank = Field(max_length=2000)
     submission_id: str | None = Field(

@@ -10,9 +10,19 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from pydantic import ConfigDict
+
 from hub.event import Attachment, Contact, Event
 from hub.ids import event_id
-from hub.normalizers.common import EpochSeconds, NonBlank, Payload, Timestamp, parse_time, validate
+from hub.normalizers.common import (
+    EpochSeconds,
+    IdText,
+    NonBlank,
+    Payload,
+    Timestamp,
+    parse_time,
+    validate,
+)
 from hub.phones import to_e164
 from hub.text import clean, detect_language
 
@@ -32,7 +42,7 @@ class AliyunReport(Payload):
     content: str
     send_time: Timestamp | None = None
     dest_code: str | None = None
-    sequence_id: NonBlank  # number or string upstream
+    sequence_id: IdText
     sign_name: str | None = None
 
 
@@ -61,6 +71,8 @@ def normalize_tencent(payload: dict, received_at: datetime) -> Event:
 
 
 class TwilioMessage(Payload):
+    model_config = ConfigDict(strict=False)  # a form: every value is text
+
     MessageSid: NonBlank
     From: NonBlank
     Body: str = ""

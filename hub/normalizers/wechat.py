@@ -20,33 +20,36 @@ from pydantic import ConfigDict, Field
 from hub.errors import InvalidPayload
 from hub.event import Attachment, Contact, Context, Event, Location
 from hub.ids import event_id
-from hub.normalizers.common import EpochSeconds, NonBlank, Payload, validate
+from hub.normalizers.common import EpochSeconds, IdText, JsonFloat, NonBlank, Payload, validate
 from hub.text import clean, detect_language
+
+
+def _xml_schema(schema: dict) -> None:
+    schema["xml"] = {"name": "xml"}
+    # Messages carry MsgId; events are identified by sender, time and event.
+    schema["if"] = {"properties": {"MsgType": {"const": "event"}}}
+    schema["else"] = {"required": ["MsgId"]}
 
 
 class WeChatMessage(Payload):
     """The fields the hub reads; WeChat's others are kept. As XML, each field is
     a child of ``<xml>``; the mini program's JSON push has the same names."""
 
-    model_config = ConfigDict(json_schema_extra={
-        "xml": {"name": "xml"},
-        # Messages carry MsgId; events are identified by sender, time and event.
-        "if": {"properties": {"MsgType": {"const": "event"}}},
-        "else": {"required": ["MsgId"]}})
+    model_config = ConfigDict(strict=False, json_schema_extra=_xml_schema)  # XML: all text
 
     ToUserName: NonBlank
     FromUserName: NonBlank
     CreateTime: EpochSeconds
     MsgType: str = Field(examples=["text", "image", "voice", "video", "shortvideo", "location",
                                    "link", "miniprogrampage", "event"])
-    MsgId: str | None = Field(None, min_length=1)
-    Event: str | None = None
-    EventKey: str | None = None
-    Content: str | None = None
-    Recognition: str | None = None
-    Location_X: float | None = None
-    Location_Y: float | None = None
-    Label: str | None = None
+    MsgId: IdText = None
+    Event: str = None  # absent or text, never null
+    EventKey: str = None
+    Content: str = None
+    Recognition: str = None
+    Location_X: JsonFloat = None
+    Location_Y: JsonFloat = None
+    Label: str = None
 
 
 def _scene(event: str, key: str | None) -> str | None:
