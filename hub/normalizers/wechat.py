@@ -40,7 +40,7 @@ class WeChatMessage(Payload):
     ToUserName: NonBlank
     FromUserName: NonBlank
     CreateTime: EpochSeconds
-    MsgType: str = Field(examples=["text", "image", "voice", "video", "shortvideo", "location",
+    MsgType: NonBlank = Field(examples=["text", "image", "voice", "video", "shortvideo", "location",
                                    "link", "miniprogrampage", "event"])
     MsgId: IdText = None
     Event: str = None  # absent or text, never null
