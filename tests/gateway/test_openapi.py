@@ -11,8 +11,10 @@ valid data accepted, authentication enforced. Bounded by --max-time."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import orjson
@@ -24,7 +26,7 @@ from hub.gateway.openapi import example_text
 from hub.settings import load_settings
 from tests.helpers import FIXTURES, ROOT, start_gateway
 
-BUDGET_S = 40
+BUDGET_S = 60
 # Bodies whose validity no JSON schema can say (a frame's checksum, a mail's
 # headers): generated ones are refused (400), as they should be, so only the
 # "valid data is accepted" check is off for them; their examples still get 202.
@@ -54,18 +56,30 @@ def openapi_gateway(broker, logs_dir):
 def test_gateway_conforms_to_its_openapi(openapi_gateway, tmp_path: Path):
     config = tmp_path / "schemathesis.toml"
     config.write_text(CONFIG)
-    report = tmp_path / "report.json"
+    report, events = tmp_path / "report.json", tmp_path / "events.ndjson"
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.gateway.openapi_hooks",
            "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run",
          f"{openapi_gateway}/openapi.json", "--max-time", str(BUDGET_S),
          "--max-examples", "30", "--seed", "32960", "--generation-deterministic",
-         "--workers", "2", "--report", "json", "--report-json-path", str(report),
+         "--workers", "1", "--report", "json,ndjson", "--report-json-path", str(report),
+         "--report-ndjson-path", str(events),
          "--no-color"],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=BUDGET_S * 4, check=False)
     print(done.stdout[-6000:])  # what was checked, for `pytest -s` and failures
+    print(check_counts(events))
     assert done.returncode == 0, done.stdout[-20000:] + done.stderr[-3000:]
+
+
+def check_counts(events: Path) -> str:
+    """How often each check ran and failed, from schemathesis's event stream."""
+    counts: Counter = Counter()
+    for name, status in re.findall(r'\{"name":"(\w+)","status":"(\w+)"\}', events.read_text()):
+        counts[name, status] += 1
+    names = sorted({name for name, _ in counts})
+    return "\n".join(f"{n:32} {counts[n, 'success']:6} passed {counts[n, 'failure']:4} failed"
+                     for n in names)
 
 
 def test_the_gateway_serves_the_document_it_builds(openapi_gateway):
