@@ -121,9 +121,9 @@ def before_call(ctx, case, kwargs) -> None:
 
 
 @schemathesis.serializer("message/rfc822")
-def rfc822(_ctx, value) -> dict:
+def rfc822(_ctx, value) -> bytes:
     data = getattr(value, "data", value)
-    return {"data": data if isinstance(data, bytes) else str(data).encode()}
+    return data if isinstance(data, bytes) else str(data).encode()
 
 
 def _real_frame(seed: bytes) -> bytes:
