@@ -136,3 +136,13 @@ def test_every_contract_endpoint_documents_body_auth_answers_and_errors(openapi_
     wechat = doc["paths"]["/v1/channels/wechat"]["post"]
     assert set(wechat["requestBody"]["content"]) == {"text/xml", "application/json"}
     assert wechat["responses"]["200"]["content"]["text/plain"]["example"] == "success"
+
+
+def test_unknown_paths_and_methods_answer_in_the_error_model(openapi_gateway):
+    missing = requests.get(f"{openapi_gateway}/v1/channels/fax", timeout=10)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
+    wrong = requests.put(f"{openapi_gateway}/v1/channels/hotline", timeout=10)
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
+    assert wrong.json()["error"] == {"code": "method_not_allowed",
+                                     "message": "Method Not Allowed"}
