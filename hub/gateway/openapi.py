@@ -8,6 +8,7 @@ own output (ops routes) as it is."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from importlib import resources
 from typing import Any
@@ -154,13 +155,13 @@ def _param(p: Param) -> dict:
             "required": p.required or p.location == "path", "schema": p.schema}
 
 
-def operation(schemas: _Schemas, connector: type[Connector], doc: Doc) -> dict:
+def _operation(schemas: _Schemas, connector: type[Connector], doc: Doc) -> dict:
     op: dict[str, Any] = {
         "tags": ["pages"] if doc.path else ["channels"],
         "summary": connector.summary if not doc.path else doc.description.split(".")[0],
         "description": doc.description,
-        "operationId": f"{doc.method.lower()}_{(doc.path or connector.path).strip('/')}"
-                       .replace("/", "_").replace("-", "_").replace("{", "").replace("}", ""),
+        "operationId": re.sub(r"[^a-z0-9]+", "_",
+                              f"{doc.method} {doc.path or connector.path}".lower()).strip("_"),
         "responses": {**{str(a.status): _answer(schemas, a) for a in doc.answers},
                       **_errors(doc.errors, doc.error_media_types)},
     }
@@ -187,7 +188,7 @@ def install(app: FastAPI, connectors: Iterable[type[Connector]]) -> None:
                 for doc in connector.docs:
                     path = doc.path or connector.path
                     paths.setdefault(path, {})[doc.method.lower()] = \
-                        operation(schemas, connector, doc)
+                        _operation(schemas, connector, doc)
             components = document.setdefault("components", {})
             components.setdefault("schemas", {}).update(schemas.components)
             components["securitySchemes"] = SECURITY_SCHEMES
