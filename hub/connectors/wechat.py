@@ -88,7 +88,8 @@ class WeChatConnector(Connector):
             bodies=(Body("text/xml", WeChatMessage | WeChatEnvelope,
                          ("wechat/text.xml", "wechat/voice.xml", "wechat/subscribe_qrscene.xml"),
                          xml_root="xml"),
-                    Body("application/json", WeChatMessage, ("wechat/miniprogram.json",))),
+                    Body("application/json", WeChatMessage | WeChatEnvelope,
+                         ("wechat/miniprogram.json",))),
             security=(WECHAT_PLAIN, WECHAT_AES), answers=(_text("stored", "success"),)),
     )
 

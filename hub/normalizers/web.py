@@ -9,7 +9,7 @@ from pydantic import Field
 
 from hub.event import Attachment, Contact, Context, Event, Vehicle
 from hub.ids import event_id
-from hub.normalizers.common import JsonInt, NonBlank, Payload, Timestamp, parse_time, validate
+from hub.normalizers.common import NonBlank, Payload, Timestamp, json_int, parse_time, validate
 from hub.phones import to_e164
 from hub.text import clean, detect_language
 
@@ -18,7 +18,7 @@ class FormAttachment(Payload):
     url: str | None = None
     filename: str | None = None
     content_type: str | None = None
-    size: JsonInt | None = None
+    size: json_int(ge=0, le=2**53 - 1) | None = None  # bytes; JSON's safe integers
 
 
 class WebForm(Payload):

@@ -9,6 +9,7 @@ credential is sent as generated, and must be refused."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 import uuid
@@ -90,17 +91,32 @@ class UpstreamSigner(requests.auth.AuthBase):
 def _wechat(r: requests.PreparedRequest, query: dict, body: bytes) -> dict:
     token, ts, nonce = DEV_SECRETS["wechat_token"], str(int(time.time())), uuid.uuid4().hex
     query.update(timestamp=ts, nonce=nonce, signature=wechat_signature(token, ts, nonce))
-    if re.search(rb"<Encrypt>.*</Encrypt>", body, re.S):
+    as_json = r.headers.get("Content-Type", "").endswith("json")
+    envelope = _json_object(body) if as_json else None
+    if (envelope is not None and "Encrypt" in envelope) or (
+            not as_json and re.search(rb"<Encrypt>.*</Encrypt>", body, re.S)):
         # A safe-mode envelope: encrypt a real message into it, as WeChat does.
-        envelope = WeChatCrypto(token, DEV_SECRETS["wechat_aes_key"], DEV_SECRETS["wechat_appid"]
-                                ).encrypt_message(example_text("wechat/text.xml"), nonce, ts)
-        encrypted = re.search(r"<Encrypt><!\[CDATA\[(.*?)\]\]>", envelope).group(1)
-        r.body = re.sub(rb"<Encrypt>.*</Encrypt>", f"<Encrypt>{encrypted}</Encrypt>".encode(),
-                        body, flags=re.S)
+        message = example_text("wechat/miniprogram.json" if as_json else "wechat/text.xml")
+        encrypted = re.search(r"<Encrypt><!\[CDATA\[(.*?)\]\]>", WeChatCrypto(
+            token, DEV_SECRETS["wechat_aes_key"], DEV_SECRETS["wechat_appid"]
+        ).encrypt_message(message, nonce, ts)).group(1)
+        if envelope is not None:
+            r.body = json.dumps({**envelope, "Encrypt": encrypted}).encode()
+        else:
+            r.body = re.sub(rb"<Encrypt>.*</Encrypt>", f"<Encrypt>{encrypted}</Encrypt>".encode(),
+                            body, flags=re.S)
         r.headers["Content-Length"] = str(len(r.body))
         query.update(encrypt_type="aes", msg_signature=wechat_signature(token, ts, nonce,
                                                                         encrypted))
     return query
+
+
+def _json_object(body: bytes) -> dict | None:
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 @schemathesis.auth()
