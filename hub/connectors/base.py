@@ -18,6 +18,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from hub import signatures
+from hub.connectors.docs import AcceptedMany, AcceptedOne, Doc
 from hub.errors import (
     BrokerUnavailable,
     HubError,
@@ -48,6 +49,7 @@ class Connector(ABC):
     methods: ClassVar[tuple[str, ...]] = ("POST",)
     max_body_bytes: ClassVar[int | None] = None  # None: HUB_MAX_BODY_BYTES
     summary: ClassVar[str] = ""
+    docs: ClassVar[tuple[Doc, ...]] = ()  # its operations in the OpenAPI document
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -65,14 +67,11 @@ class Connector(ABC):
         raise UnsupportedMediaType("GET is not supported here")
 
     def answer(self, accepted: list[Accepted], request: Request) -> Response:
-        if len(accepted) == 1:
-            a = accepted[0]
-            return JSONResponse({"event_id": a.event_id,
-                                 "status": "duplicate" if a.duplicate else "accepted"},
-                                status_code=202)
-        return JSONResponse({"events": [{"event_id": a.event_id, "status": "duplicate"
-                                         if a.duplicate else "accepted"} for a in accepted],
-                             "status": "accepted"}, status_code=202)
+        items = [AcceptedOne(event_id=a.event_id, status="duplicate" if a.duplicate
+                             else "accepted") for a in accepted]
+        # Several frames, or none worth routing, get the list form.
+        body = items[0] if len(items) == 1 else AcceptedMany(events=items, status="accepted")
+        return JSONResponse(body.model_dump(), status_code=202)
 
     def refuse(self, error: HubError, request: Request) -> Response:
         headers = {"Retry-After": str(error.retry_after_s)} \

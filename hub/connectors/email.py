@@ -5,6 +5,7 @@ Webhooks with source secret ``email``. Mail over SMTP is :mod:`hub.smtp`."""
 from fastapi import Request
 
 from hub.connectors.base import Connector, Received, verify_signed
+from hub.connectors.docs import STANDARD_WEBHOOKS, Body, Doc
 
 
 class EmailConnector(Connector):
@@ -12,6 +13,10 @@ class EmailConnector(Connector):
     source = "email"
     path = "/v1/channels/email"
     summary = "Raw RFC 5322 message (message/rfc822)"
+    docs = (Doc("The message as received, headers and MIME body, in any charset. "
+                "Auto-replies and bounces are answered and not routed.",
+                bodies=(Body("message/rfc822", {"type": "string", "format": "binary"}),),
+                security=(STANDARD_WEBHOOKS,)),)
 
     async def receive(self, request: Request, body: bytes) -> list[Received]:
         verify_signed(self, self.source, request, body, "message/rfc822")

@@ -17,23 +17,41 @@ from hub.connectors.base import (
     parse_json_object,
     verify_pushed,
 )
+from hub.connectors.docs import PUSH_TOKEN, TOKEN_ERRORS, Answer, Body, Doc, Param, constant
+from hub.errors import InvalidPayload
+from hub.normalizers.hotline import CccCdr
 
 log = structlog.get_logger("hub.connectors.tencent_ccc")
+ACK = {"ErrCode": 0, "ErrMsg": "ok"}
+ACTIONS = ("cdr", "record", "voicemail")
 
 
 class TencentCccConnector(Connector):
     channel = "hotline"
     path = "/v1/channels/hotline/tencent-ccc"
     summary = "Tencent Cloud Contact Center CDR push (action=cdr)"
+    docs = (Doc("A call's CDR (`action=cdr`) becomes an event; `record` and `voicemail` "
+                "pushes are answered and not stored.",
+                bodies=(Body("application/json", CccCdr, ("hotline/tencent_ccc_cdr.json",)),),
+                parameters=(Param("action", "query", "which push this is: `cdr` (the default) "
+                                  "is stored; `record` and `voicemail` are answered and not "
+                                  "stored (their bodies are not CDRs); any other is a 400",
+                                  {"type": "string", "enum": ["cdr"], "default": "cdr"}),
+                            Param("version", "query", "CCC's push format version (`1`)")),
+                security=(PUSH_TOKEN,), errors=TOKEN_ERRORS,
+                answers=(Answer(200, "application/json", "CCC's acknowledgement: stored",
+                                constant(ACK), ACK),)),)
 
     async def receive(self, request: Request, body: bytes) -> list[Received]:
         verify_pushed(self, request)
         payload = parse_json_object(body)
         action = request.query_params.get("action", "cdr")
+        if action not in ACTIONS:
+            raise InvalidPayload(f"unknown CCC push action {action!r}: check the callback URL")
         if action != "cdr":
             log.info("webhook.ignored", kind=f"ccc:{action}")
             return []
         return [Received(payload, kind="ccc:cdr")]
 
     def answer(self, accepted: list[Accepted], request: Request) -> Response:
-        return JSONResponse({"ErrCode": 0, "ErrMsg": "ok"})
+        return JSONResponse(ACK)

@@ -13,17 +13,31 @@ no object store)."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 
 from hub import qr
 from hub.connectors.base import Accepted, Connector, Received
+from hub.connectors.docs import Answer, Body, Doc, Param, ref
 from hub.connectors.qr_pages import done_page, error_page, form_page, language
-from hub.errors import HubError, InvalidPayload, RateLimited, UnsupportedMediaType
+from hub.errors import (
+    BrokerUnavailable,
+    HubError,
+    InvalidPayload,
+    InvalidSignature,
+    PayloadTooLarge,
+    RateLimited,
+    StaleTimestamp,
+    UnsupportedMediaType,
+)
+from hub.normalizers.qr import QrSubmission
 from hub.ratelimit import SlidingWindow
 
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -37,7 +51,16 @@ async def _form(request: Request, body: bytes) -> Any:
     """Parse a form from the body the gateway already read (and size-checked)."""
     async def replay() -> dict:
         return {"type": "http.request", "body": body, "more_body": False}
-    return await Request(request.scope, replay).form()
+    try:
+        return await Request(request.scope, replay).form()
+    except (HTTPException, MultiPartException, ValueError) as exc:  # no boundary, bad parts
+        raise InvalidPayload(f"the form cannot be read: {exc}") from exc
+
+
+class QrAccepted(BaseModel):
+    event_id: str
+    reference: str  # what the customer reads out on the phone
+    status: Literal["accepted", "duplicate"]
 
 
 def _html(request: Request, page: str, status: int) -> HTMLResponse:
@@ -59,6 +82,30 @@ class QrConnector(Connector):
     path = "/v1/channels/qr"
     summary = "QR landing form (form, multipart with photo, or JSON)"
     max_body_bytes = 10 * 1024 * 1024  # a phone photo
+    # The token travels in the form (and in the page's path), where OpenAPI has no
+    # security scheme: each description says so, and a bad one is a 401.
+    docs = (
+        Doc("The form behind a QR code. Authenticated by the signed `token` field (from the "
+            "code's URL), not by a header. A browser posting the form gets HTML pages; an API "
+            "client posting JSON gets JSON. At most 5 submissions per code and 20 per address "
+            "in 10 minutes.",
+            bodies=(Body("application/x-www-form-urlencoded", QrSubmission),
+                    Body("multipart/form-data", {"allOf": [ref(QrSubmission), {
+                        "type": "object", "properties": {
+                            "photo": {"type": "string", "format": "binary"}}}]}),
+                    Body("application/json", QrSubmission, ("qr/submission.json",))),
+            answers=(Answer(202, "application/json", "Stored (JSON clients)", QrAccepted),
+                     Answer(200, "text/html", "Confirmation page with the case reference",
+                            {"type": "string"})),
+            errors=(InvalidPayload, InvalidSignature, StaleTimestamp, PayloadTooLarge,
+                    UnsupportedMediaType, RateLimited, BrokerUnavailable),
+            error_media_types=("application/json", "text/html")),
+        Doc("The landing page a QR code opens: a short mobile form. A forged or expired token "
+            "gets an error page.", method="GET", path="/q/{token}",
+            parameters=(Param("token", "path", "the signed token (`hub qr issue`)"),),
+            answers=(Answer(200, "text/html", "The form", {"type": "string"}),),
+            errors=(InvalidSignature, StaleTimestamp), error_media_types=("text/html",)),
+    )
 
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)
@@ -111,8 +158,9 @@ class QrConnector(Connector):
         [a] = accepted
         if _ctype(request) in _FORMS:
             return _html(request, done_page(reference(a.event_id), _lang(request)), 200)
-        return JSONResponse({"event_id": a.event_id, "reference": reference(a.event_id),
-                             "status": "duplicate" if a.duplicate else "accepted"}, 202)
+        answer = QrAccepted(event_id=a.event_id, reference=reference(a.event_id),
+                            status="duplicate" if a.duplicate else "accepted")
+        return JSONResponse(answer.model_dump(), 202)
 
     def refuse(self, error: HubError, request: Request) -> Response:
         if _ctype(request) in _FORMS:

@@ -5,8 +5,11 @@ Aliyun POSTs a JSON array of reports and retries until it gets
 carries ``?token=HUB_PUSH_TOKEN``. A batch is accepted or refused whole:
 one bad report refuses it, and Aliyun's retry brings the whole batch back."""
 
+from typing import Annotated
+
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import Field
 
 from hub.connectors.base import (
     Accepted,
@@ -15,7 +18,11 @@ from hub.connectors.base import (
     parse_json,
     verify_pushed,
 )
+from hub.connectors.docs import PUSH_TOKEN, TOKEN_ERRORS, Answer, Body, Doc, constant
 from hub.errors import InvalidPayload
+from hub.normalizers.sms import AliyunReport
+
+ACK = {"code": 0, "msg": "接收成功"}
 
 
 class AliyunSmsConnector(Connector):
@@ -23,6 +30,12 @@ class AliyunSmsConnector(Connector):
     source = "sms:aliyun"
     path = "/v1/channels/sms/aliyun"
     summary = "Aliyun SmsUp HTTP batch push (JSON array)"
+    docs = (Doc("A batch of replies, accepted or refused whole; each becomes its own event.",
+                bodies=(Body("application/json", Annotated[list[AliyunReport], Field(min_length=1)],
+                             ("sms/aliyun_batch.json",)),),
+                security=(PUSH_TOKEN,), errors=TOKEN_ERRORS,
+                answers=(Answer(200, "application/json", "Aliyun's acknowledgement: stored",
+                                constant(ACK), ACK),)),)
 
     async def receive(self, request: Request, body: bytes) -> list[Received]:
         verify_pushed(self, request)
@@ -34,4 +47,4 @@ class AliyunSmsConnector(Connector):
         return [Received(r) for r in reports]
 
     def answer(self, accepted: list[Accepted], request: Request) -> Response:
-        return JSONResponse({"code": 0, "msg": "接收成功"})
+        return JSONResponse(ACK)

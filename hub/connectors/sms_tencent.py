@@ -14,6 +14,10 @@ from hub.connectors.base import (
     parse_json_object,
     verify_pushed,
 )
+from hub.connectors.docs import PUSH_TOKEN, TOKEN_ERRORS, Answer, Body, Doc, constant
+from hub.normalizers.sms import TencentReply
+
+ACK = {"result": 0, "errmsg": "OK"}
 
 
 class TencentSmsConnector(Connector):
@@ -21,10 +25,16 @@ class TencentSmsConnector(Connector):
     source = "sms:tencent"
     path = "/v1/channels/sms/tencent"
     summary = "Tencent Cloud SMS reply callback"
+    docs = (Doc("One reply; Tencent gives it no id, so phone, time and text identify a "
+                "redelivery.",
+                bodies=(Body("application/json", TencentReply, ("sms/tencent_reply.json",)),),
+                security=(PUSH_TOKEN,), errors=TOKEN_ERRORS,
+                answers=(Answer(200, "application/json", "Tencent's acknowledgement: stored",
+                                constant(ACK), ACK),)),)
 
     async def receive(self, request: Request, body: bytes) -> list[Received]:
         verify_pushed(self, request)
         return [Received(parse_json_object(body))]
 
     def answer(self, accepted: list[Accepted], request: Request) -> Response:
-        return JSONResponse({"result": 0, "errmsg": "OK"})
+        return JSONResponse(ACK)

@@ -18,9 +18,12 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from hub.connectors.base import Accepted, Connector, Received
+from hub.connectors.docs import TOKEN_ERRORS, TWILIO, Answer, Body, Doc
 from hub.errors import InvalidPayload, InvalidSignature, UnsupportedMediaType
+from hub.normalizers.sms import TwilioMessage
 
 _DEFAULT_PORTS = {"https": 443, "http": 80}
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 def twilio_signature(token: str, url: str, params: list[tuple[str, str]]) -> str:
@@ -48,6 +51,12 @@ class TwilioSmsConnector(Connector):
     source = "sms:twilio"
     path = "/v1/channels/sms/twilio"
     summary = "Twilio inbound SMS/MMS (form-encoded, X-Twilio-Signature)"
+    docs = (Doc("Twilio's messaging webhook; MMS media (`MediaUrl0`...) become attachments.",
+                bodies=(Body("application/x-www-form-urlencoded", TwilioMessage,
+                             ("sms/twilio_mms.json",)),),
+                security=(TWILIO,), errors=TOKEN_ERRORS,
+                answers=(Answer(200, "text/xml", "Empty TwiML: stored, no auto-reply",
+                                {"type": "string"}, EMPTY_TWIML),)),)
 
     def public_url(self, request: Request) -> str:
         url = self.settings.public_url.rstrip("/") + request.url.path
@@ -70,5 +79,4 @@ class TwilioSmsConnector(Connector):
         return [Received(dict(params))]
 
     def answer(self, accepted: list[Accepted], request: Request) -> Response:
-        return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
-                        status_code=200, media_type="text/xml")
+        return Response(EMPTY_TWIML, status_code=200, media_type="text/xml")

@@ -3,6 +3,8 @@
 Webhooks with source secret ``telematics``."""
 
 from hub.connectors.base import StandardWebhookJson
+from hub.connectors.docs import STANDARD_WEBHOOKS, Body, Doc
+from hub.normalizers.telematics import VehicleEvent
 
 
 class TelematicsConnector(StandardWebhookJson):
@@ -10,3 +12,7 @@ class TelematicsConnector(StandardWebhookJson):
     source = "telematics"
     path = "/v1/channels/telematics"
     summary = "TSP vehicle event (contract §3.3)"
+    docs = (Doc("One vehicle event; airbag and eCall triggers are routed as rescue.",
+                bodies=(Body("application/json", VehicleEvent,
+                             ("telematics/airbag.json", "telematics/battery_alarm.json")),),
+                security=(STANDARD_WEBHOOKS,)),)

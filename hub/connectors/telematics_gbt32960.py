@@ -9,6 +9,7 @@ is ever dropped behind a 202."""
 from fastapi import Request
 
 from hub.connectors.base import Connector, Received, verify_signed
+from hub.connectors.docs import STANDARD_WEBHOOKS, Body, Doc
 from hub.gbt32960 import parse_frames
 
 
@@ -17,6 +18,14 @@ class Gbt32960Connector(Connector):
     source = "telematics"
     path = "/v1/channels/telematics/gbt32960"
     summary = "Raw GB/T 32960 frames forwarded by the TSP"
+    docs = (Doc("GB/T 32960.3 frames as the vehicle sent them (`##`, command, VIN, "
+                "encryption 0x01 = none, length, data, BCC), back to back. Real-time and "
+                "reissued frames with an alarm become events; logins, heartbeats and "
+                "alarm-free telemetry are answered and not routed.",
+                bodies=(Body("application/octet-stream",
+                             {"type": "string", "format": "binary"},
+                             ("telematics/gbt32960_alarm.hex",)),),
+                security=(STANDARD_WEBHOOKS,)),)
 
     async def receive(self, request: Request, body: bytes) -> list[Received]:
         verify_signed(self, self.source, request, body, "application/octet-stream")

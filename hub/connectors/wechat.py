@@ -33,11 +33,14 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict
 from wechatpy.crypto import PrpCrypto
 from wechatpy.exceptions import InvalidAppIdException
 
 from hub.connectors.base import Accepted, Connector, Received
+from hub.connectors.docs import WECHAT_AES, WECHAT_PLAIN, Answer, Body, Doc, Param
 from hub.errors import InvalidPayload, InvalidSignature, StaleTimestamp, UnsupportedMediaType
+from hub.normalizers.wechat import WeChatMessage
 
 
 def wechat_signature(*parts: str) -> str:
@@ -55,11 +58,40 @@ def parse_xml(data: bytes | str) -> dict[str, str]:
     return {child.tag: (child.text or "") for child in root}
 
 
+class WeChatEnvelope(BaseModel):
+    """Safe mode: the message, AES-encrypted and Base64-encoded, in ``Encrypt``."""
+
+    model_config = ConfigDict(json_schema_extra={"xml": {"name": "xml"}})
+    ToUserName: str | None = None
+    Encrypt: str
+
+
+def _text(description: str, example: str) -> Answer:
+    return Answer(200, "text/plain", description, {"type": "string"}, example)
+
+
 class WeChatConnector(Connector):
     channel = "wechat"
     path = "/v1/channels/wechat"
     methods = ("GET", "POST")
     summary = "WeChat official account / mini program push (plain or AES)"
+    docs = (
+        Doc("WeChat's URL check when the server address is saved: echoes `echostr`.",
+            method="GET", security=(WECHAT_PLAIN,), answers=(_text("`echostr`", "1234567"),),
+            errors=(InvalidSignature, StaleTimestamp),
+            parameters=(Param("echostr", "query", "WeChat's random string to echo"),)),
+        Doc("A message or event push: XML from the official account, JSON from the mini "
+            "program. Plain mode is signed with `signature`; safe mode (`encrypt_type=aes`) "
+            "carries the same message AES-encrypted in `Encrypt`, signed with "
+            "`msg_signature`. Events without a customer message (unsubscribe, menu clicks) "
+            "are answered and not routed.",
+            bodies=(Body("text/xml", WeChatMessage | WeChatEnvelope,
+                         ("wechat/text.xml", "wechat/voice.xml", "wechat/subscribe_qrscene.xml"),
+                         xml_root="xml"),
+                    Body("application/json", WeChatMessage | WeChatEnvelope,
+                         ("wechat/miniprogram.json",))),
+            security=(WECHAT_PLAIN, WECHAT_AES), answers=(_text("stored", "success"),)),
+    )
 
     @property
     def _token(self) -> str:

@@ -7,11 +7,14 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Literal
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from hub.channels import CHANNELS, ChannelSpec
 from hub.connectors.base import Connector
@@ -19,6 +22,7 @@ from hub.errors import BrokerUnavailable, HubError, PayloadTooLarge
 from hub.event import utcnow
 from hub.gateway.ingest import Ingest, request_meta
 from hub.gateway.metrics import LATENCY, REQUESTS
+from hub.gateway.openapi import install as install_openapi
 from hub.kafka.bus import Bus
 from hub.kafka.groups import GroupWatch
 from hub.kafka.security import client_kwargs
@@ -101,25 +105,36 @@ def create_app(settings: Settings, channels: tuple[ChannelSpec, ...] = CHANNELS)
     app = FastAPI(title="hub gateway", version="1", lifespan=lifespan,
                   description="Omnichannel intake: see shared/contract.md")
     app.state.bus = bus
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> Response:
+        # Unknown paths and methods answer in the contract's error shape too.
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse({"error": {"code": code, "message": str(exc.detail)}},
+                            exc.status_code, headers=exc.headers)
+
     for spec in channels:
         connector = spec.connector(settings)
+        # The document's operations come from connector.docs (hub.gateway.openapi).
         app.add_api_route(connector.path, _handler(connector, spec, ingest, settings),
-                          methods=list(connector.methods), summary=connector.summary,
-                          tags=["channels"], status_code=202)
+                          methods=list(connector.methods), include_in_schema=False)
         for path, endpoint in connector.pages():
             app.add_api_route(path, endpoint, methods=["GET"], tags=["pages"],
                               include_in_schema=False)
 
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict:
-        return {"status": "ok"}
+    @app.get("/healthz", tags=["ops"], summary="Liveness")
+    async def healthz() -> Health:
+        return Health(status="ok")
 
-    @app.get("/readyz", tags=["ops"])
-    async def readyz(scope: str = "routing") -> Response:
-        """Ready when events are stored and routed: the topics exist as
-        configured on a broker that answers, and a worker has joined its group.
-        ``?scope=intake`` asks only the first, for a load balancer that should
-        keep taking posts while workers restart."""
+    @app.get("/readyz", tags=["ops"],
+             summary="Readiness: the topics exist on a broker that answers, and a worker "
+                     "has joined its group (?scope=intake: the first only)",
+             response_model=Health, responses={503: {
+                 "model": Health, "description": "Broker unreachable, topics lost, or no worker",
+                 "headers": {"Retry-After": {"schema": {"type": "integer"}}}}})
+    async def readyz(scope: Literal["routing", "intake"] = "routing") -> Response:
+        """Ready when events are stored and routed. ``?scope=intake`` is for a
+        load balancer that should keep taking posts while workers restart."""
         try:
             problems = await bus.topic_problems()
         except BrokerUnavailable as err:
@@ -133,8 +148,15 @@ def create_app(settings: Settings, channels: tuple[ChannelSpec, ...] = CHANNELS)
                                 503, headers={"Retry-After": "5"})
         return JSONResponse({"status": "ready"})
 
-    @app.get("/metrics", tags=["ops"])
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics",
+             response_class=PlainTextResponse,
+             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
     async def metrics() -> Response:
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    install_openapi(app, [spec.connector for spec in channels])
     return app
+
+
+class Health(BaseModel):
+    status: str

@@ -11,17 +11,25 @@ from pydantic import Field
 
 from hub.event import Attachment, Contact, Context, Event
 from hub.ids import event_id
-from hub.normalizers.common import Payload, parse_time, validate
+from hub.normalizers.common import (
+    EpochSeconds,
+    JsonInt,
+    NonBlank,
+    Payload,
+    Timestamp,
+    parse_time,
+    validate,
+)
 from hub.phones import to_e164
 from hub.text import clean, detect_language
 
 
 class CallRecord(Payload):
-    call_id: str = Field(min_length=1)
+    call_id: NonBlank
     caller: str | None = None
     callee: str | None = None
-    started_at: str | None = None
-    ended_at: str | None = None
+    started_at: Timestamp | None = None
+    ended_at: Timestamp | None = None
     ivr_path: list[str] = Field(default_factory=list)
     transcript: str | None = None
     agent_notes: str | None = None
@@ -50,12 +58,12 @@ def normalize(payload: dict, received_at: datetime, source: str = "hotline") -> 
 
 
 class CccCdr(Payload):
-    SessionId: str = Field(min_length=1)
+    SessionId: NonBlank
     Caller: str | None = None
     Callee: str | None = None
-    Direction: int = 0  # 0 inbound, 1 outbound
-    StartTimestamp: int | None = None
-    EndedTimestamp: int | None = None
+    Direction: JsonInt = 0  # 0 inbound, 1 outbound
+    StartTimestamp: EpochSeconds | None = None
+    EndedTimestamp: EpochSeconds | None = None
     IVRKeyPressed: list[str] = Field(default_factory=list)
     RecordURL: str | None = None
 

@@ -6,21 +6,34 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from hub.errors import InvalidPayload
 from hub.event import Attachment, Contact, Context, Event, Vehicle
 from hub.ids import event_id
-from hub.normalizers.common import Payload, validate
+from hub.normalizers.common import NonBlank, Payload, validate
 from hub.phones import to_e164
 from hub.text import clean, detect_language
 
 
-class QrForm(Payload):
-    phone: str = Field(min_length=1, max_length=40)
+class QrSubmission(Payload):
+    """What the landing page (or an API client) posts."""
+
+    model_config = ConfigDict(strict=False)  # form values are all text
+
+    token: NonBlank = Field(description="the signed token from the QR code's URL")
+    phone: str = Field(min_length=1, max_length=40, json_schema_extra={
+        "format": "phone", "examples": ["139 0000 5555", "+86 139 0000 5555", "0571-88880000"],
+        "description": "a Chinese phone number in any common spelling (libphonenumber)"})
     name: str | None = Field(None, max_length=60)
-    text: str = Field(min_length=1, max_length=2000)
-    submission_id: str | None = Field(None, max_length=64)
+    text: NonBlank = Field(max_length=2000)
+    submission_id: str | None = Field(
+        None, max_length=64, description="the page's id for this form: a double submit is one case")
+
+
+class QrForm(QrSubmission):
+    """The submission with what the connector adds: the token's claims and the photo's metadata."""
+
     claims: dict
     photo: dict | None = None
 

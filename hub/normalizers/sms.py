@@ -10,11 +10,19 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import ConfigDict
 
 from hub.event import Attachment, Contact, Event
 from hub.ids import event_id
-from hub.normalizers.common import Payload, parse_time, validate
+from hub.normalizers.common import (
+    EpochSeconds,
+    IdText,
+    NonBlank,
+    Payload,
+    Timestamp,
+    parse_time,
+    validate,
+)
 from hub.phones import to_e164
 from hub.text import clean, detect_language
 
@@ -30,11 +38,11 @@ def _sms(source: str, message_id: str, phone: str | None, text: str | None,
 
 
 class AliyunReport(Payload):
-    phone_number: str = Field(min_length=1)
+    phone_number: NonBlank
     content: str
-    send_time: str | None = None
+    send_time: Timestamp | None = None
     dest_code: str | None = None
-    sequence_id: str = Field(min_length=1)  # number or string upstream
+    sequence_id: IdText
     sign_name: str | None = None
 
 
@@ -45,10 +53,10 @@ def normalize_aliyun(payload: dict, received_at: datetime) -> Event:
 
 
 class TencentReply(Payload):
-    mobile: str = Field(min_length=1)
+    mobile: NonBlank
     nationcode: str = "86"
     text: str
-    time: int | None = None
+    time: EpochSeconds | None = None
     extend: str | None = None
     sign: str | None = None
 
@@ -63,8 +71,10 @@ def normalize_tencent(payload: dict, received_at: datetime) -> Event:
 
 
 class TwilioMessage(Payload):
-    MessageSid: str = Field(min_length=1)
-    From: str = Field(min_length=1)
+    model_config = ConfigDict(strict=False)  # a form: every value is text
+
+    MessageSid: NonBlank
+    From: NonBlank
     Body: str = ""
     NumMedia: int = 0
 

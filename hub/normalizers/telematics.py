@@ -12,7 +12,7 @@ from pydantic import Field
 
 from hub.event import Context, Event, Location, Telematics, Vehicle
 from hub.ids import event_id
-from hub.normalizers.common import Payload, parse_time, validate
+from hub.normalizers.common import NonBlank, Payload, Timestamp, json_int, parse_time, validate
 from hub.text import clean, detect_language
 
 Trigger = Literal["airbag_deployed", "ecall_auto", "ecall_manual", "bcall", "alarm", "dtc",
@@ -25,14 +25,14 @@ class Position(Payload):
 
 
 class Alarm(Payload):
-    level: int = Field(0, ge=0, le=3)
+    level: json_int(ge=0, le=3) = 0
     flags: list[str] = Field(default_factory=list)
 
 
 class VehicleEvent(Payload):
-    event_id: str = Field(min_length=1)
-    vin: str = Field(min_length=1)
-    occurred_at: str | None = None
+    event_id: NonBlank
+    vin: NonBlank
+    occurred_at: Timestamp | None = None
     trigger: Trigger
     location: Position | None = None
     speed_kmh: float | None = None

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from hub.event import Attachment, Contact, Context, Event, Vehicle
 from hub.ids import event_id
-from hub.normalizers.common import Payload, parse_time, validate
+from hub.normalizers.common import NonBlank, Payload, Timestamp, json_int, parse_time, validate
 from hub.phones import to_e164
 from hub.text import clean, detect_language
 
@@ -18,12 +18,12 @@ class FormAttachment(Payload):
     url: str | None = None
     filename: str | None = None
     content_type: str | None = None
-    size: int | None = None
+    size: json_int(ge=0, le=2**53 - 1) | None = None  # bytes; JSON's safe integers
 
 
 class WebForm(Payload):
-    form_id: str = Field(min_length=1)
-    submitted_at: str | None = None
+    form_id: NonBlank
+    submitted_at: Timestamp | None = None
     name: str | None = None
     phone: str | None = None
     email: str | None = None

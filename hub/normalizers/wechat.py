@@ -15,23 +15,41 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from hub.errors import InvalidPayload
 from hub.event import Attachment, Contact, Context, Event, Location
 from hub.ids import event_id
-from hub.normalizers.common import Payload, validate
+from hub.normalizers.common import EpochSeconds, IdText, JsonFloat, NonBlank, Payload, validate
 from hub.text import clean, detect_language
 
 
+def _xml_schema(schema: dict) -> None:
+    schema["xml"] = {"name": "xml"}
+    # Messages carry MsgId; events are identified by sender, time and event.
+    schema["if"] = {"properties": {"MsgType": {"const": "event"}}}
+    schema["else"] = {"required": ["MsgId"]}
+
+
 class WeChatMessage(Payload):
-    ToUserName: str = Field(min_length=1)
-    FromUserName: str = Field(min_length=1)
-    CreateTime: int
-    MsgType: str
-    MsgId: str | None = None
-    Event: str | None = None
-    EventKey: str | None = None
+    """The fields the hub reads; WeChat's others are kept. As XML, each field is
+    a child of ``<xml>``; the mini program's JSON push has the same names."""
+
+    model_config = ConfigDict(strict=False, json_schema_extra=_xml_schema)  # XML: all text
+
+    ToUserName: NonBlank
+    FromUserName: NonBlank
+    CreateTime: EpochSeconds
+    MsgType: NonBlank = Field(examples=["text", "image", "voice", "video", "shortvideo", "location",
+                                   "link", "miniprogrampage", "event"])
+    MsgId: IdText = None
+    Event: str = None  # absent or text, never null
+    EventKey: str = None
+    Content: str = None
+    Recognition: str = None
+    Location_X: JsonFloat = None
+    Location_Y: JsonFloat = None
+    Label: str = None
 
 
 def _scene(event: str, key: str | None) -> str | None:
@@ -65,19 +83,18 @@ def normalize(payload: dict, received_at: datetime) -> Event | None:
             raise InvalidPayload("MsgId is missing")
         message_id = m.MsgId
         if kind == "text":
-            text = get("Content") or ""
+            text = m.Content or ""
         elif kind == "image":
             attachments = [Attachment(kind="image", url=get("PicUrl"), media_id=get("MediaId"))]
         elif kind == "voice":
-            text = get("Recognition") or ""
+            text = m.Recognition or ""
             attachments = [Attachment(kind="audio", media_id=get("MediaId"),
                                       content_type=f"audio/{get('Format') or 'amr'}".lower())]
         elif kind in ("video", "shortvideo"):
             attachments = [Attachment(kind="video", media_id=get("MediaId"))]
         elif kind == "location":
-            location = Location(lat=float(get("Location_X") or 0) or None,
-                                lon=float(get("Location_Y") or 0) or None,
-                                address=get("Label") or None)
+            location = Location(lat=m.Location_X or None, lon=m.Location_Y or None,
+                                address=m.Label or None)
         elif kind == "link":
             subject = get("Title") or None
             text = " ".join(x for x in (get("Description"), get("Url")) if x)

@@ -76,6 +76,12 @@ def test_invalid_phone_is_a_clear_error_and_publishes_nothing(broker, gateway):
     assert end_offsets(broker.bootstrap, [RAW, INTAKE]) == before
 
 
+def test_a_form_that_cannot_be_read_is_a_400_page_not_a_500(broker, gateway):
+    response = httpx.post(f"{gateway}/v1/channels/qr", content=b"token=x",
+                          headers={"content-type": "multipart/form-data"})  # no boundary
+    assert response.status_code == 400 and "请检查填写内容" in response.text
+
+
 def test_rate_limit_per_code(broker, gateway):
     t = token(dealer="D-RATE")
     statuses = [httpx.post(f"{gateway}/v1/channels/qr", json={

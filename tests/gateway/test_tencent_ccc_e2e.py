@@ -31,3 +31,13 @@ def test_other_actions_are_answered_not_stored_and_token_is_required(broker, gat
     assert ok.status_code == 200 and ok.json()["ErrCode"] == 0
     assert post(gateway, record, "action=cdr&version=1").status_code == 401
     assert end_offsets(broker.bootstrap, [RAW, INTAKE]) == before
+
+
+def test_an_unknown_action_is_refused_so_a_wrong_callback_url_shows(broker, gateway):
+    before = end_offsets(broker.bootstrap, [RAW, INTAKE])
+    body = (FIXTURES / "hotline" / "tencent_ccc_cdr.json").read_bytes()
+    for action in ("", "cdrx"):
+        refused = post(gateway, body, f"action={action}&token={DEV_SECRETS['push_token']}")
+        assert refused.status_code == 400, action
+        assert refused.json()["error"]["code"] == "invalid_payload"
+    assert end_offsets(broker.bootstrap, [RAW, INTAKE]) == before

@@ -13,7 +13,7 @@ CLAIMS = {"dealer": "D0571A", "vin": "LNBSCU3H0MR512345", "exp": 0, "ref": "abcd
 
 def form(**kw) -> dict:
     return {**orjson.loads((FIXTURES / "qr" / "submission.json").read_bytes()),
-            "claims": CLAIMS, "photo": None, **kw}
+            "token": "from-the-url", "claims": CLAIMS, "photo": None, **kw}
 
 
 def test_submission_becomes_an_event():
