@@ -199,3 +199,16 @@ def test_the_cli_rejects_a_reversed_period_and_says_when_the_broker_is_down():
     down = subprocess.run([sys.executable, "-m", "hub", "report"], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=120, check=False)
     assert down.returncode == 1 and "cannot read the report's topics" in down.stderr
+
+
+def test_the_cli_says_to_create_the_topics_on_a_broker_without_them(tmp_path):
+    from hub.kafka.embedded import EmbeddedBroker
+
+    broker = EmbeddedBroker(free_port(), log_path=tmp_path / "broker.log").start()
+    try:
+        done = subprocess.run([sys.executable, "-m", "hub", "report"],
+                              env=hub_env(broker.bootstrap), cwd=ROOT, capture_output=True,
+                              text=True, timeout=120, check=False)
+    finally:
+        broker.stop()
+    assert done.returncode == 1 and "run hub topics create" in done.stderr, done.stderr

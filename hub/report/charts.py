@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
+from unicodedata import east_asian_width
 
 FONT = "'Noto Sans CJK SC','WenQuanYi Zen Hei','Microsoft YaHei',sans-serif"
 COLOURS = ("#2f6fb0", "#e07b39", "#3a9a5b", "#b8453c", "#7a5cb0", "#8a6d3b", "#c2569e",
@@ -21,10 +22,17 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> str:
             + "".join(body) + "</svg>")
 
 
+def text_width(text: str, size: int = 13) -> float:
+    """About how wide a label is drawn: CJK characters take a full em,
+    Latin ones a little over half."""
+    return sum(size if east_asian_width(c) in "WF" else size * 0.6 for c in text)
+
+
 def bars(title: str, items: list[tuple[str, float]],
          fmt: Callable[[float], str] = lambda v: f"{v:g}") -> str:
     """One horizontal bar per label, longest for the largest value."""
-    label_w, bar_w, row_h, top = 210, 360, 26, 32
+    label_w = int(max((text_width(label) for label, _ in items), default=0)) + 16
+    bar_w, row_h, top = 360, 26, 32
     top_value = max((v for _, v in items), default=0) or 1
     body = []
     for i, (label, value) in enumerate(items):
