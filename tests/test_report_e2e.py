@@ -113,6 +113,7 @@ def test_report_of_a_worker_s_cases_as_text_and_a_page_in_chromium(private, tmp_
     assert "批量投诉 (batch_complaint)" in out and "category=charging" in out
 
     ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "report.txt").write_text(out, encoding="utf-8")
     browser = _browser()
     try:
         browser.get(page.as_uri())
