@@ -145,8 +145,8 @@ def _mean(values: list[float]) -> Duration | None:
 
 # ---- tables -----------------------------------------------------------------
 
-def counts(cases: list[dict], dimension: str, dealers: Mapping[str, str] = {}) -> Table:  # noqa: B006
-    tally = Counter(_key(c, dimension, dealers) for c in cases)
+def counts(cases: list[dict], dimension: str, dealers: Mapping[str, str] | None = None) -> Table:
+    tally = Counter(_key(c, dimension, dealers or {}) for c in cases)
     total = len(cases)
     rows = [[name(k), n, Rate(n / total)] for k, n in
             sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))]
@@ -241,7 +241,7 @@ def callback_table(cases: list[dict]) -> Table:
 
 def build(cases: Mapping[str, dict] | Iterable[dict], escalations: Iterable[dict],
           alerts: Iterable[dict], start: date | None = None, end: date | None = None,
-          dealers: Mapping[str, str] = {}) -> Report:  # noqa: B006
+          dealers: Mapping[str, str] | None = None) -> Report:
     values = cases.values() if isinstance(cases, Mapping) else cases
     selected = sorted((c for c in values if within(china_day(c["opened_at"]), start, end)),
                       key=lambda c: c["opened_at"])
