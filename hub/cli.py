@@ -199,6 +199,33 @@ def replay(topic: str, subscriber: str | None, since) -> None:
         raise SystemExit(1)
 
 
+@main.command()
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="first day, China time (YYYY-MM-DD)")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="last day, China time, included")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="also write an HTML page with charts")
+def report(start, end, html_file: Path | None) -> None:
+    """The center's statistics and KPIs from hub.cases, hub.escalations and hub.alerts."""
+    from hub.report import page, source, stats, text
+
+    if start and end and start > end:
+        raise click.BadParameter("--from is after --to")
+    settings = _settings()
+    try:
+        topics = asyncio.run(source.read(settings.bootstrap))
+    except HubError as err:
+        raise click.ClickException(err.message) from err
+    built = stats.build(topics.cases, topics.escalations, topics.alerts,
+                        start.date() if start else None, end.date() if end else None,
+                        topics.dealers)
+    click.echo(text.render(built))
+    if html_file:
+        html_file.write_text(page.render(built), encoding="utf-8")
+        click.echo(f"wrote {html_file}", err=True)
+
+
 @main.command(name="eval")
 @click.option("--corpus", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=Path("tests/data/corpus"), show_default=True)
