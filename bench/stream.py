@@ -347,8 +347,12 @@ def _signed_file(path: Path, count: int) -> Path:
     return path
 
 
-def _run_wrk(wrk: str, url: str, script: Path, requests: Path, seconds: float) -> dict:
+def _run_wrk(wrk: str, url: str, script: Path, requests: Path, seconds: float,
+             pid: int | None = None) -> dict:
+    """wrk's figures, and the server's CPU time per request (``pid``): unlike
+    requests/s, that one barely moves when other work shares the cores."""
     threads = 2
+    cpu = psutil.Process(pid).cpu_times() if pid else None
     out = subprocess.run([wrk, "-t", str(threads), "-c", "32", "-d", f"{seconds:.0f}s",
                           "--latency", "-s", str(script), url, "--", str(requests),
                           str(threads), HOTLINE],
@@ -358,7 +362,10 @@ def _run_wrk(wrk: str, url: str, script: Path, requests: Path, seconds: float) -
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
     lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
-    return {"rps": rps, "total": total, "bad": int(bad.group(1)) if bad else 0,
+    used = psutil.Process(pid).cpu_times() if pid else None
+    cpu_ms = ((used.user + used.system - cpu.user - cpu.system) * 1000 / total
+              if used and total else math.nan)
+    return {"rps": rps, "cpu_ms": cpu_ms, "total": total, "bad": int(bad.group(1)) if bad else 0,
             "errors": errors.group(1) if errors else "", "p50": lat.get("50", "?"),
             "p99": lat.get("99", "?")}
 
@@ -415,14 +422,15 @@ def gateway(table: Table, seconds: float, profiler: Profiler) -> None:
         requests = _signed_file(tmp / "requests.tsv", int(9000 * seconds))
         _run_wrk(wrk, s.url, script, warm, 2)  # not counted
         profiler.attach("gateway-wrk", s.gateway.proc.pid)
-        results["gateway"] = _run_wrk(wrk, s.url, script, requests, seconds)
+        results["gateway"] = _run_wrk(wrk, s.url, script, requests, seconds,
+                                      s.gateway.proc.pid)
         profiler.detach()
         duplicates = _duplicates(s.url)
     for mode in ("hub", "fast"):
         proc, url = _noop(mode, tmp)
         try:
             _run_wrk(wrk, url, script, requests, 1)
-            results[mode] = _run_wrk(wrk, url, script, requests, seconds)
+            results[mode] = _run_wrk(wrk, url, script, requests, seconds, proc.pid)
         finally:
             proc.terminate()
             proc.wait(10)
@@ -434,12 +442,15 @@ def gateway(table: Table, seconds: float, profiler: Profiler) -> None:
         extra = f", {r['bad']} not 2xx" if r["bad"] else ""
         extra += f", socket errors {r['errors']}" if r["errors"] else ""
         extra += f", {duplicates} duplicates" if key == "gateway" else ""
-        table.add(name, f"{r['rps']:,.0f} req/s  (p50 {r['p50']}, p99 {r['p99']}{extra})")
+        table.add(name, f"{r['rps']:,.0f} req/s  (p50 {r['p50']}, p99 {r['p99']}, "
+                  f"{r['cpu_ms']:.3f} ms CPU per request{extra})")
     ratio = results["gateway"]["rps"] / results["fast"]["rps"]
     table.add("gateway / no-op (same settings)",
               f"{results['gateway']['rps'] / results['hub']['rps']:.2f}x")
     table.add("gateway / no-op (uvloop + httptools)", f"{ratio:.2f}x",
               verdict(ratio >= 0.25 and not results["gateway"]["bad"], ">= 0.25x"))
+    table.add("same, by CPU per request",
+              f"{results['fast']['cpu_ms'] / results['gateway']['cpu_ms']:.2f}x")
 
 
 def main() -> None:
@@ -466,8 +477,9 @@ def main() -> None:
         latency(table, [int(r) for r in args.rates.split(",")], duration, search, profiler)
     if "c" in args.parts:
         gateway(table, seconds, profiler)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\nbench/stream.py {' '.join(sys.argv[1:])}  ({time.monotonic() - started:.0f} s, "
-          f"{os.cpu_count()} cores)\n")
+          f"{os.cpu_count()} cores, load average at the end {load})\n")
     print(table.render())
 
 

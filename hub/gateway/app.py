@@ -4,6 +4,7 @@ every signature scheme needs byte for byte."""
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -63,8 +64,10 @@ def _handler(connector: Connector, spec: ChannelSpec, ingest: Ingest,
                              kinds=[r.kind for r in received if r.kind])
                 accepted = await ingest.store(request_meta(request), body, events, received_at) \
                     if events else []
+                # DEBUG: a line per request was a fifth of the gateway's CPU; the
+                # counters in hub.gateway.metrics say how many were accepted.
                 for a in accepted:
-                    log.info("webhook.accepted", event_id=a.event_id, duplicate=a.duplicate)
+                    log.debug("webhook.accepted", event_id=a.event_id, duplicate=a.duplicate)
                 if accepted and all(a.duplicate for a in accepted):
                     outcome = "duplicate"
                 return connector.answer(accepted, request)
@@ -85,6 +88,17 @@ def _handler(connector: Connector, spec: ChannelSpec, ingest: Ingest,
     return handle
 
 
+def settle_gc() -> None:
+    """After start-up: what is loaded by now lives as long as the process, so
+    it leaves the collector's view (``gc.freeze``); and a young generation of
+    50,000 objects instead of 700 collects less often. Full collections of
+    the start-up heap took 85-150 ms about once a second under load: they
+    were the gateway's p99."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)
+
+
 def create_app(settings: Settings, channels: tuple[ChannelSpec, ...] = CHANNELS) -> FastAPI:
     bus = Bus(settings)
     ingest = Ingest(bus)
@@ -93,6 +107,7 @@ def create_app(settings: Settings, channels: tuple[ChannelSpec, ...] = CHANNELS)
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await bus.ping()  # connect early when we can; requests retry when we cannot
+        settle_gc()
         yield
         await workers.close()
         await bus.close()
