@@ -42,7 +42,9 @@ class RecentIds:
 
 def request_meta(request: Request) -> dict:
     """What hub.raw keeps of an HTTP request besides its body."""
-    return {"method": request.method, "path": request.url.path, "query": str(request.url.query),
+    scope = request.scope  # not request.url: building a URL was 4% of a post's CPU
+    return {"method": request.method, "path": scope["path"],
+            "query": scope.get("query_string", b"").decode(),
             "headers": {k: v for k, v in request.headers.items() if k not in _DROP_HEADERS}}
 
 
