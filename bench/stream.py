@@ -172,7 +172,7 @@ def throughput(table: Table, count: int, profiler: Profiler) -> None:
             deadline = time.monotonic() + max(120, count / 50)
             while (_handled(f"http://127.0.0.1:{port}/metrics") < loaded
                    and time.monotonic() < deadline):
-                time.sleep(0.5)
+                time.sleep(1)  # a scrape costs the worker ~1% at 2/s
             profiler.detach()
             worker_rss = psutil.Process(worker.proc.pid).memory_info().rss
         finally:
@@ -242,13 +242,22 @@ async def _post_at(url: str, rate: int, duration: float, run: str) -> tuple[dict
     return due, answers
 
 
-def _one_rate(rate: int, duration: float, profiler: Profiler) -> tuple[list[float], Counter]:
+def _cpu(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
+def _one_rate(rate: int, duration: float,
+              profiler: Profiler) -> tuple[list[float], Counter, dict[str, float], dict]:
     """Post -> routed in ms of every acknowledged post (inf: not routed within
-    10 s of the last post), and a count of the answers."""
+    10 s of the last post), a count of the answers, and the CPU seconds the
+    gateway and the worker used meanwhile."""
     with stack(worker=True, log_level="INFO") as s:
         asyncio.run(_post_at(s.url, min(rate, 100), 1, f"warm{rate}"))  # not counted
         profiler.attach(f"gateway-{rate}", s.gateway.proc.pid)
         profiler.attach(f"worker-{rate}", s.worker.proc.pid)
+        pids = {"gateway": s.gateway.proc.pid, "worker": s.worker.proc.pid}
+        before = {name: _cpu(pid) for name, pid in pids.items()}
         due, answers = asyncio.run(_post_at(s.url, rate, duration, f"{time.time_ns()}"))
         profiler.detach()
         deadline = time.monotonic() + 10
@@ -258,7 +267,16 @@ def _one_rate(rate: int, duration: float, profiler: Profiler) -> tuple[list[floa
             if due.keys() <= routed.keys() or time.monotonic() > deadline:
                 break
             time.sleep(1)
-    return [(routed[k] - t) * 1000 if k in routed else math.inf for k, t in due.items()], answers
+        cpu = {name: _cpu(pid) - before[name] for name, pid in pids.items()}
+        stored = {dict(r.headers)["ce_id"].decode(): r.timestamp / 1000
+                  for r in read_topics(s.bootstrap, [INTAKE], timeout=30)}
+    ms = [(routed[k] - t) * 1000 if k in routed else math.inf for k, t in due.items()]
+    # Where the time goes: due -> the gateway's write to hub.intake, and from there
+    # to the worker's routed record.
+    split = {"post -> hub.intake": [(stored[k] - t) * 1000 for k, t in due.items() if k in stored],
+             "hub.intake -> routed": [(routed[k] - stored[k]) * 1000 for k in due
+                                      if k in stored and k in routed]}
+    return ms, answers, cpu, split
 
 
 def _ms(value: float) -> str:
@@ -274,7 +292,7 @@ def latency(table: Table, rates: list[int], duration: float, search: int,
     plan = list(rates)
     while plan:
         rate = plan.pop(0)
-        ms, answers = _one_rate(rate, duration, profiler)
+        ms, answers, cpu, split = _one_rate(rate, duration, profiler)
         routed = [m for m in ms if m != math.inf]
         other = {k: v for k, v in answers.items() if k != 202}
         target = targets.get(rate, 250.0)
@@ -286,6 +304,14 @@ def latency(table: Table, rates: list[int], duration: float, search: int,
         table.add(f"{rate}/s counts", f"{sum(answers.values())} posted, {answers[202]} "
                   f"acknowledged, {len(routed)} routed, {len(ms) - len(routed)} missing"
                   + (f", other answers {other}" if other else ""))
+        for part, values in split.items():
+            if values:
+                table.add(f"{rate}/s {part}", f"p50 {pct(values, 50):.0f}  p99 "
+                          f"{pct(values, 99):.0f}  max {max(values):.0f} ms")
+        if routed:
+            table.add(f"{rate}/s CPU per routed post",
+                      f"gateway {cpu['gateway'] * 1000 / len(routed):.2f} ms, "
+                      f"worker {cpu['worker'] * 1000 / len(routed):.2f} ms")
         if p99 <= 250 and len(routed) == len(ms) and not other:
             held = max(held, rate)
         else:
