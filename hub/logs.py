@@ -58,7 +58,9 @@ def logging_dict_config(level: str = "INFO") -> dict:
 def configure(level: str = "INFO") -> None:
     logging.config.dictConfig(logging_dict_config(level))
     structlog.configure(
-        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # Level first: a line below the level costs a level check, not the whole chain.
+        processors=[structlog.stdlib.filter_by_level, *_SHARED,
+                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,

@@ -56,8 +56,9 @@ def redact_query(query: str) -> str:
 
 def request_meta(request: Request) -> dict:
     """What hub.raw keeps of an HTTP request besides its body, credentials redacted."""
-    return {"method": request.method, "path": request.url.path,
-            "query": redact_query(request.url.query),
+    scope = request.scope  # not request.url: building a URL was 4% of a post's CPU
+    return {"method": request.method, "path": scope["path"],
+            "query": redact_query(scope.get("query_string", b"").decode("latin-1")),
             "headers": {k: REDACTED if k in _SECRET_HEADERS else v
                         for k, v in request.headers.items()}}
 

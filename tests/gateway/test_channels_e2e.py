@@ -197,6 +197,19 @@ def test_ops_endpoints(gateway, worker):
     assert 'hub_webhook_seconds_bucket{channel="hotline"' in metrics
 
 
+def test_what_is_not_a_channel_post_goes_through_fastapi(gateway):
+    # Channel posts skip FastAPI's stack (hub.gateway.app.Gateway); the rest keeps
+    # FastAPI's answers: a wrong method, a trailing slash, an unknown path.
+    assert httpx.get(f"{gateway}/v1/channels/hotline").status_code == 405
+    slash = httpx.post(f"{gateway}/v1/channels/hotline/", content=b"{}")
+    assert slash.status_code == 307
+    assert slash.headers["location"].endswith("/v1/channels/hotline")
+    assert httpx.post(f"{gateway}/v1/channels/nowhere", content=b"{}").status_code == 404
+    openapi = httpx.get(f"{gateway}/openapi.json").json()
+    assert "post" in openapi["paths"]["/v1/channels/hotline"]
+    assert set(openapi["paths"]["/v1/channels/wechat"]) == {"get", "post"}
+
+
 def test_gateway_logs_are_json_without_pii(broker, gateway, worker, logs_dir):
     payload = {**fixture("hotline/repair_booking.json"), "call_id": "CALL-T-LOG-1"}
     event_id = signed_post(gateway, "hotline", payload).json()["event_id"]
