@@ -56,7 +56,7 @@ def customers(broker: EmbeddedBroker) -> Path:
 @pytest.fixture(scope="session")
 def worker(broker: EmbeddedBroker, customers: Path, logs_dir: Path):
     proc = Proc("worker", hub_env(broker.bootstrap, HUB_SLA_SCALE="0.001"), logs_dir).start()
-    proc.wait_log("customers.loaded")
+    proc.wait_log("worker.routing")  # joined its groups: /readyz says ready
     yield proc
     proc.stop()
 
