@@ -87,7 +87,9 @@ def apply_update(case: dict[str, Any], clocks: dict[str, str], limits: dict[str,
     """The case and clocks after ``update``, or None when it is stale.
     ``limits`` are the clocks the case opened with: a reopened case is
     unclosed again against its original limits."""
-    if update.at < _t(case["updated_at"]):
+    # Stale only against an update applied before: a call record reaches the hub
+    # when the call ends, after the agent who took it acknowledged it.
+    if case["status"] != "open" and update.at < _t(case["updated_at"]):
         return None
     case, clocks = dict(case), dict(clocks)
     at = _iso(update.at)
