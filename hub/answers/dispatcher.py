@@ -32,7 +32,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -53,6 +52,7 @@ from hub.settings import Settings
 from hub.stream.config import options
 from hub.stream.records import Output, dead_letter
 from hub.stream.runner import DEADLETTERED, Runner
+from hub.stream.serve import until_stopped
 from hub.stream.state import PartitionState
 from hub.webhooks import subscribers
 from hub.webhooks.delivery import WebhookStage
@@ -254,23 +254,10 @@ async def serve(settings: Settings) -> None:
             log.info("dispatcher.sending", sms_provider=settings.sms_provider,
                      partitions=sorted(tp.partition for tp in runner.parts),
                      subscribers=[h.stage.sub.name for h in hooks])
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        stopping = asyncio.create_task(stop.wait())
         try:
-            done, _ = await asyncio.wait({sending, *posting, stopping},
-                                         return_when=asyncio.FIRST_COMPLETED)
-            for task in done - {stopping}:
-                task.result()
+            joined.cancel()
+            await until_stopped([sending, *posting], [runner, *hooks])
         finally:
-            for task in (sending, *posting):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-            for r in (runner, *hooks):
-                await r.stop()
             log.info("dispatcher.stopped")
 
 

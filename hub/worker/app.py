@@ -10,7 +10,6 @@ twice). Scale out with partitions and more workers."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import faulthandler
 import logging
 import os
@@ -36,6 +35,7 @@ from hub.settings import Settings
 from hub.stream.config import options
 from hub.stream.records import Output, dead_letter
 from hub.stream.runner import DEADLETTERED, Runner
+from hub.stream.serve import until_stopped
 from hub.stream.state import PartitionState
 from hub.watch.alert_stage import AlertStage
 from hub.watch.alerts import dimensions
@@ -178,22 +178,11 @@ async def serve(settings: Settings) -> None:
         log.info("worker.routing", customers=len(directory), state=str(router.file.path),
                  partitions=sorted({tp.partition for tp in router.parts}),
                  seconds_to_ready=round(time.monotonic() - started, 2))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    stopping = asyncio.create_task(stop.wait())
     try:
-        done, _ = await asyncio.wait({*tasks, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        for task in done - {stopping}:
-            task.result()  # a stage that stopped on its own says why
+        for ready in (joined, waiter):
+            ready.cancel()  # done, unless a task ended first: until_stopped raises its error
+        await until_stopped(tasks, runners)
     finally:
-        for task in (*tasks, joined, waiter):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        for runner in runners:
-            await runner.stop()
         log.info("worker.stopped")
 
 
