@@ -30,7 +30,8 @@ def test_every_language_has_every_text():
 
 def _over_long_name() -> InvalidPayload:
     with pytest.raises(InvalidPayload) as err:
-        validate(QrForm, {"phone": "13900005555", "name": "王" * 61, "text": "x", "claims": {}})
+        validate(QrForm, {"token": "t", "phone": "13900005555", "name": "王" * 61, "text": "x",
+                          "claims": {}})
     return err.value
 
 
