@@ -246,7 +246,11 @@ def test_acknowledged_posts_survive_a_broker_sigkill_on_the_durable_default(tmp_
         bootstrap = f"127.0.0.1:{again.kafka}"
         stored = {r.key.decode() for r in read_topics(bootstrap, [INTAKE])}
         assert set(acked) <= stored, f"{len(set(acked) - stored)} acknowledged posts lost"
-        _routed_once(bootstrap, acked)
+        # On disk every write is a few fsyncs, and each routed event is several
+        # writes (routed, the watch's copy, alert dimensions, the acknowledgement).
+        started = time.monotonic()
+        _routed_once(bootstrap, acked, timeout=300)
+        print(f"routed the 200 after the restart in {time.monotonic() - started:.1f} s")
     finally:
         again.proc.send_signal(signal.SIGINT)
         again.proc.wait(30)
@@ -332,6 +336,6 @@ def test_on_a_terminal_up_shows_readable_lines_and_keeps_json_in_log_files(tmp_p
     logs = tmp_path / "state" / "logs"
     assert {"gateway.log", "worker.log", "smtp.log"} <= {p.name for p in logs.iterdir()}
     records = [orjson.loads(line) for line in (logs / "gateway.log").read_bytes().splitlines()]
-    assert [r["event"] for r in records].count("webhook.accepted") == 1
+    assert [r["event"] for r in records].count("webhook.refused") == 1
     worker = (logs / "worker.log").read_bytes()
     assert b'"event":"route.selected"' in worker

@@ -129,6 +129,10 @@ class DispatcherStage:
         if channel is None:
             return _record(reply.channel, None, "failed", 0, error="no recipient on the reply "
                            "for its channel", reason="no_recipient")
+        unset = self.senders.unconfigured(channel, reply)
+        if unset:
+            return _record(channel, self.senders.provider(channel, reply), "suppressed", 0,
+                           error=unset, reason="provider_unconfigured")
         attempt = retries = 0
         while True:
             attempt += 1

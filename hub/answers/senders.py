@@ -36,10 +36,19 @@ def first_channel(reply: Reply) -> str | None:
     return None
 
 
+# Where each provider is reached: left at its default outside production, it
+# is the vendor's real address with dev credentials (a newcomer's `hub up`).
+_ADDRESS = {"wechat": "wechat_api_base", "aliyun": "aliyun_sms_endpoint",
+            "tencent": "tencent_sms_endpoint", "twilio": "twilio_api_base",
+            "smtp": "smtp_relay"}
+
+
 class Senders:
     def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
         s = settings
         self.sms_provider = s.sms_provider
+        self.unset = {p for p, field in _ADDRESS.items() if s.env != "production"
+                      and getattr(s, field) == type(s).model_fields[field].default}
         self.wechat = WeChatClient(http, s.wechat_api_base, s.wechat_appid,
                                    s.wechat_secret.get_secret_value())
         self.aliyun = AliyunSms(http, s.aliyun_sms_endpoint, s.aliyun_access_key_id,
@@ -60,6 +69,16 @@ class Senders:
             return "smtp"
         phone = to_e164(reply.phone)
         return self.sms_provider if phone and phone.startswith("+86") else "twilio"
+
+    def unconfigured(self, channel: str, reply: Reply) -> str | None:
+        """Why this reply is not sent at all: its provider is left at the vendor's
+        real address outside production, where dev credentials only fail and
+        their retries would flood a newcomer's hub."""
+        provider = self.provider(channel, reply)
+        if provider in self.unset:
+            return (f"{provider} is not configured (HUB_{_ADDRESS[provider].upper()} unset "
+                    "outside production): not sent")
+        return None
 
     async def send(self, channel: str, reply: Reply) -> Sent:
         if channel == "wechat":

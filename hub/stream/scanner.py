@@ -10,7 +10,6 @@ import asyncio
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 
@@ -41,15 +40,10 @@ class Scanner:
         found = consumer.partitions_for_topic(topic)
         if not found:
             # The consumer's metadata covers the topics it knew at start (its
-            # refresh returns a copy and keeps none): ask the cluster.
-            admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, **self._client)
-            await admin.start()
-            try:
-                described = await admin.describe_topics([topic])
-            finally:
-                await admin.close()
-            found = {p["partition"] for t in described if t["topic"] == topic
-                     and not t["error_code"] for p in t["partitions"]}
+            # refresh returns a copy and keeps none): a new client learns them
+            # all, without naming one (naming it would let the broker create it).
+            await self.close()
+            found = (await self._ensure()).partitions_for_topic(topic)
         if not found:
             raise KafkaError(f"topic {topic} does not exist")
         return sorted(found)
