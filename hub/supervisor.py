@@ -158,10 +158,11 @@ def up(settings: Settings, broker: EmbeddedBroker | None = None) -> int:
             broker.start()
             env["HUB_KAFKA_BOOTSTRAP"] = broker.bootstrap
             if broker.data_dir is not None:
-                # Tansu answers a fetch when its wait ends, and on disk a fetch
-                # (list, then read, per partition) needs more than the 10 ms
-                # that suit memory: shorter waits come back empty.
-                env.setdefault("HUB_FETCH_WAIT_MS", "50")
+                # Tansu answers a fetch when its wait ends, and on disk each
+                # fetch lists every partition it asks for: the worker's stages
+                # and feeds poll about thirty partitions, and at 50 ms waits the
+                # store spent its CPU listing while routing crawled.
+                env.setdefault("HUB_FETCH_WAIT_MS", "200")
         bootstrap = env.get("HUB_KAFKA_BOOTSTRAP", settings.bootstrap)
         settings = settings.model_copy(update={"kafka_bootstrap": bootstrap})
         asyncio.run(create_topics(settings))
