@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
+from aiokafka.protocol.metadata import MetadataRequest
 
 
 class Scanner:
@@ -40,13 +41,24 @@ class Scanner:
         found = consumer.partitions_for_topic(topic)
         if not found:
             # The consumer's metadata covers the topics it knew at start (its
-            # refresh returns a copy and keeps none): a new client learns them
-            # all, without naming one (naming it would let the broker create it).
-            await self.close()
-            found = (await self._ensure()).partitions_for_topic(topic)
+            # refresh returns a copy and keeps none): ask for this one, without
+            # letting the broker create it (as hub.kafka.bus does).
+            found = await self._ask(topic)
         if not found:
             raise KafkaError(f"topic {topic} does not exist")
         return sorted(found)
+
+    async def _ask(self, topic: str) -> set[int]:
+        producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, **self._client)
+        await producer.start()
+        try:
+            node = producer.client.get_random_node()
+            answer = await producer.client.send(
+                node, MetadataRequest([topic], allow_auto_topic_creation=False))
+        finally:
+            await producer.stop()
+        return {p["partition"] for t in answer.to_object()["topics"]
+                if t["topic"] == topic and t["error_code"] == 0 for p in t["partitions"]}
 
     async def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
         if not tps:
