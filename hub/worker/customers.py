@@ -14,6 +14,7 @@ then known to every event received at least that long after it."""
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import time
 
@@ -38,8 +39,9 @@ async def _caught_up(consumer: AIOKafkaConsumer, target: dict[TopicPartition, in
     return True
 
 
-class Feed:
-    """A whole topic, replayed then followed, into an in-memory view."""
+class Feed(abc.ABC):
+    """A whole topic, replayed then followed, into an in-memory view; a feed
+    says which topic and how a record changes its view (``apply``)."""
 
     topic: str
 
@@ -50,8 +52,9 @@ class Feed:
         self.fresh_as_of = 0.0  # epoch seconds
         self._changed = asyncio.Event()
 
+    @abc.abstractmethod
     def apply(self, key: bytes | None, value: bytes | None) -> None:
-        raise NotImplementedError
+        """Change the view by one record of the topic."""
 
     def loaded(self) -> None:
         log.info("feed.loaded", topic=self.topic)
