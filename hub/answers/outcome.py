@@ -46,6 +46,15 @@ class OutsideWindow(GiveUp):
     code = "wechat_outside_window"
 
 
+def json_answer(response: httpx.Response) -> dict:
+    """A vendor's JSON answer, or {} when it sent none (a proxy's HTML page)."""
+    try:
+        answer = response.json()
+    except ValueError:
+        return {}
+    return answer if isinstance(answer, dict) else {}
+
+
 def transport_error(provider: str, exc: httpx.HTTPError) -> RetryLater:
     """A connection refused or reset, or a timeout: the vendor may be back soon.
     (A timeout after the request went out is one the vendor may have

@@ -24,7 +24,14 @@ from urllib.parse import quote
 import httpx
 import orjson
 
-from hub.answers.outcome import GiveUp, RetryLater, Sent, http_status_error, transport_error
+from hub.answers.outcome import (
+    GiveUp,
+    RetryLater,
+    Sent,
+    http_status_error,
+    json_answer,
+    transport_error,
+)
 
 PROVIDER = "aliyun"
 # Throttled (the API's QPS or the per-number frequency control) or Aliyun's
@@ -79,10 +86,7 @@ class AliyunSms:
             response = await self.http.get(f"{self.endpoint}/?{query}")
         except httpx.HTTPError as exc:
             raise transport_error(PROVIDER, exc) from exc
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = {}
+        answer = json_answer(response)
         code, message = answer.get("Code"), str(answer.get("Message", response.text[:300]))
         if response.status_code == 200 and code == "OK":
             return Sent(PROVIDER, answer.get("BizId"))

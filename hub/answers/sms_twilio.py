@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import httpx
 
-from hub.answers.outcome import Sent, http_status_error, transport_error
+from hub.answers.outcome import Sent, http_status_error, json_answer, transport_error
 
 PROVIDER = "twilio"
 
@@ -30,10 +30,7 @@ class TwilioSms:
                                             auth=(self.sid, self.token))
         except httpx.HTTPError as exc:
             raise transport_error(PROVIDER, exc) from exc
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = {}
+        answer = json_answer(response)
         if response.status_code in (200, 201) and answer.get("sid"):
             return Sent(PROVIDER, answer["sid"])
         raise http_status_error(PROVIDER, response, answer.get("code"),
