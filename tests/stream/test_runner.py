@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 
 import orjson
@@ -12,8 +11,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from hub.errors import InvalidPayload
 from hub.stream.records import SRC_HEADER, Output
-from hub.stream.runner import Options, Runner
+from hub.stream.runner import Options
 from tests.helpers import read_topics
+from tests.stream.running import run_until
 
 PARTS = 2
 
@@ -60,22 +60,11 @@ async def _send(bootstrap: str, topic: str, bodies: list[dict]) -> None:
 
 
 async def _run_until(stage: Counter, options: Options, bootstrap: str, want: int) -> None:
-    runner = Runner(stage, options)
-    await runner.start()
-    task = asyncio.create_task(runner.run())
-    try:
-        for _ in range(300):
-            outs = await asyncio.to_thread(read_topics, bootstrap,
-                                           [*stage.outputs, stage.deadletter], 0.5)
-            if len(outs) >= want:
-                return
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"only {len(outs)} of {want} outputs")
-    finally:
-        await runner.stop()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async def enough(_runner) -> bool:
+        outs = await asyncio.to_thread(read_topics, bootstrap,
+                                       [*stage.outputs, stage.deadletter], 0.5)
+        return len(outs) >= want
+    await run_until(stage, options, enough, f"{want} outputs")
 
 
 def _counts(bootstrap: str, stage: Counter) -> list[tuple[str, str, int]]:

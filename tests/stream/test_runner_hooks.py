@@ -12,10 +12,29 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from hub.stream.records import Output
-from hub.stream.runner import Options, Runner
+from hub.stream.runner import Options
 from hub.stream.scanner import Scanner
 from hub.stream.state import changelog_key
 from tests.helpers import read_topics
+from tests.stream.running import run_until
+
+
+async def _topic_with(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> None:
+    """A one-partition topic holding `records` (key, value), and its output topic."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, 1, 1), NewTopic(f"{topic}.out", 1, 1)])
+    await admin.close()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    for key, value in records:
+        await producer.send(topic, value, key=key)
+    await producer.flush()
+    await producer.stop()
+
+
+def _options(broker, tmp_path) -> Options:
+    return Options(bootstrap=broker.bootstrap, state_dir=tmp_path, partitions=1)
 
 
 class FlushingStage:
@@ -48,27 +67,10 @@ def test_flushed_changes_are_in_the_changelog_before_the_outputs(broker, tmp_pat
     topic = f"test.flush.{uuid.uuid4().hex[:6]}"
 
     async def go():
-        admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
-        await admin.start()
-        await admin.create_topics([NewTopic(topic, 1, 1), NewTopic(f"{topic}.out", 1, 1)])
-        await admin.close()
-        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)
-        await producer.start()
-        for i in range(3):
-            await producer.send_and_wait(topic, f"r{i}".encode(), key=b"k")
-        await producer.stop()
+        await _topic_with(broker.bootstrap, topic, [(b"k", f"r{i}".encode()) for i in range(3)])
         stage = FlushingStage(f"flush-{uuid.uuid4().hex[:6]}", topic, broker.bootstrap)
-        runner = Runner(stage, Options(bootstrap=broker.bootstrap, state_dir=tmp_path,
-                                       partitions=1))
-        await runner.start()
-        task = asyncio.create_task(runner.run())
-        for _ in range(300):
-            if len(stage.seen_in_changelog) == 3:
-                break
-            await asyncio.sleep(0.1)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await runner.stop()
+        await run_until(stage, _options(broker, tmp_path),
+                        lambda _: len(stage.seen_in_changelog) == 3, "three changelog checks")
         return stage
 
     stage = asyncio.run(go())
@@ -105,28 +107,11 @@ def test_concurrent_records_keep_each_keys_order_and_every_change(broker, tmp_pa
     values = [f"{k}-{i}" for i in range(5) for k in "abcd"]
 
     async def go():
-        admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
-        await admin.start()
-        await admin.create_topics([NewTopic(topic, 1, 1), NewTopic(f"{topic}.out", 1, 1)])
-        await admin.close()
-        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)
-        await producer.start()
-        for v in values:
-            await producer.send(topic, v.encode(), key=v[0].encode())
-        await producer.flush()
-        await producer.stop()
+        await _topic_with(broker.bootstrap, topic, [(v[0].encode(), v.encode()) for v in values])
         stage = SideBySideStage(f"lanes-{uuid.uuid4().hex[:6]}", topic)
-        runner = Runner(stage, Options(bootstrap=broker.bootstrap, state_dir=tmp_path,
-                                       partitions=1))
-        await runner.start()
-        task = asyncio.create_task(runner.run())
-        for _ in range(300):  # every record stored and committed
-            if [p.next for p in runner.parts.values()] == [len(values)]:
-                break
-            await asyncio.sleep(0.1)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await runner.stop()
+        await run_until(stage, _options(broker, tmp_path),  # every record stored and committed
+                        lambda r: [p.next for p in r.parts.values()] == [len(values)],
+                        "every record committed")
         return stage
 
     stage = asyncio.run(go())
