@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     dedupe_horizon_h: float = Field(
         168, gt=0, description="how long an event id is remembered against redeliveries")
     worker_metrics_port: int = Field(9091, ge=0, description="worker /metrics; 0: none")
+    metrics_host: str = Field(
+        "127.0.0.1", description="where the worker's and the dispatcher's /metrics listen; "
+                                 "0.0.0.0 in a container, for probes and Prometheus")
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         "PLAINTEXT", description="how every hub client joins Kafka")
     kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None

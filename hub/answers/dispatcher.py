@@ -39,9 +39,9 @@ from typing import Any
 import httpx
 import orjson
 import structlog
-from prometheus_client import Counter, Histogram, start_http_server
+from prometheus_client import Counter, Histogram
 
-from hub import cloudevents
+from hub import cloudevents, metrics_server
 from hub.answers.outcome import DeliveryError, GiveUp, OutsideWindow, RetryLater, Sent
 from hub.answers.reply import Reply
 from hub.answers.senders import Senders, first_channel
@@ -245,11 +245,8 @@ async def serve(settings: Settings) -> None:
         await runner.start()
         for hook in hooks:
             await hook.start()
-        if settings.dispatcher_metrics_port:
-            try:
-                start_http_server(settings.dispatcher_metrics_port, addr="127.0.0.1")
-            except OSError as exc:
-                log.warning("dispatcher.metrics_unavailable", error=str(exc))
+        metrics_server.start("dispatcher", settings.metrics_host,
+                             settings.dispatcher_metrics_port)
         sending = asyncio.create_task(runner.run())
         posting = [asyncio.create_task(h.run()) for h in hooks]
         joined = asyncio.create_task(runner.ready.wait())

@@ -237,6 +237,10 @@ class Runner:
                 part = self.parts.pop(tp, None)
                 if part:
                     part.state.discard()
+                # Its new owner reports its lag now: a stale figure here would
+                # count twice in a sum over workers (the autoscaler's).
+                with contextlib.suppress(KeyError):
+                    LAG.remove(self.stage.name, tp.topic, str(tp.partition))
 
     async def _take(self, tp: TopicPartition) -> _Partition:
         """Set up a partition handed to this worker: its table brought up to

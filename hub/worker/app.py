@@ -19,10 +19,10 @@ from typing import Any
 
 import orjson
 import structlog
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 
-from hub import cloudevents
+from hub import cloudevents, metrics_server
 from hub.answers.acknowledge import acknowledgement
 from hub.errors import ConfigError, HubError
 from hub.event import Event, utcnow
@@ -126,16 +126,6 @@ class Failpoint:
             os._exit(137)
 
 
-def _metrics(port: int) -> None:
-    if not port:
-        return
-    try:
-        start_http_server(port, addr="127.0.0.1")
-        log.info("worker.metrics", url=f"http://127.0.0.1:{port}/metrics")
-    except OSError as exc:  # two workers on one machine: the second runs without
-        log.warning("worker.metrics_unavailable", port=port, error=str(exc))
-
-
 async def serve(settings: Settings) -> None:
     policy = load_policy(settings.policy_file)  # a bad policy stops the worker here
     directory = CustomerDirectory()
@@ -170,7 +160,7 @@ async def serve(settings: Settings) -> None:
             task.result()  # raises why the feed stopped
     for runner in runners:
         await runner.start()
-    _metrics(settings.worker_metrics_port)
+    metrics_server.start("worker", settings.metrics_host, settings.worker_metrics_port)
     tasks = {*feeds, *(asyncio.create_task(r.run()) for r in runners)}
     joined = asyncio.ensure_future(asyncio.gather(*(r.ready.wait() for r in runners)))
     await asyncio.wait({joined, *tasks}, return_when=asyncio.FIRST_COMPLETED)

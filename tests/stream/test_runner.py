@@ -6,12 +6,13 @@ import asyncio
 import uuid
 
 import orjson
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from prometheus_client import REGISTRY
 
 from hub.errors import InvalidPayload
 from hub.stream.records import SRC_HEADER, Output
-from hub.stream.runner import Options
+from hub.stream.runner import LAG, Options, Runner
 from tests.helpers import read_topics
 from tests.stream.running import run_until
 
@@ -106,3 +107,22 @@ def test_a_worker_without_its_file_rebuilds_the_table_from_the_changelog(broker,
     asyncio.run(scenario())
 
     assert _counts(boot, stage) == [("a", "1", 1), ("a", "2", 2), ("a", "3", 3)]
+
+
+def test_a_revoked_partition_stops_reporting_its_lag(tmp_path):
+    # A rebalance hands the partition on; its new owner reports the lag from then
+    # on, and a figure left here would count twice in a sum over the workers.
+    stage = Counter(uuid.uuid4().hex[:8])
+    runner = Runner(stage, Options("127.0.0.1:1", tmp_path / "state", PARTS))
+    kept, moved = (TopicPartition(stage.inputs[0], p) for p in (0, 1))
+    for tp in (kept, moved):
+        LAG.labels(stage.name, tp.topic, tp.partition).set(42)
+
+    asyncio.run(runner.revoked({moved}))
+
+    def lag(tp: TopicPartition) -> float | None:
+        return REGISTRY.get_sample_value("hub_stream_lag", {
+            "stage": stage.name, "topic": tp.topic, "partition": str(tp.partition)})
+    assert lag(moved) is None
+    assert lag(kept) == 42
+    asyncio.run(runner.revoked({moved}))  # revoked again (a second rebalance): no error
