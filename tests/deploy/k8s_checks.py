@@ -94,13 +94,22 @@ def _workload(doc: dict, index: dict) -> list[str]:
     selector = spec.get("selector", {}).get("matchLabels")
     if doc["kind"] == "Deployment" and not selector.items() <= labels.items():
         problems.append(f"selector {selector} does not match its pods' labels {labels}")
+    scaled = any(kind == "HorizontalPodAutoscaler" and ns == namespace and
+                 hpa["spec"]["scaleTargetRef"]["name"] == doc["metadata"]["name"]
+                 for (kind, ns, _), hpa in index.items())
+    if scaled and "replicas" in spec:
+        problems.append("sets replicas, which its autoscaler owns: every `kubectl apply` "
+                        "would reset the count")
+    annotations = template["metadata"].get("annotations", {})
     for container in template["spec"]["containers"]:
         problems += [f"{container['name']}: {p}"
-                     for p in _container(container, template["spec"], namespace, index)]
+                     for p in _container(container, template["spec"], namespace, index,
+                                         annotations)]
     return problems
 
 
-def _container(container: dict, pod: dict, namespace: str | None, index: dict) -> list[str]:
+def _container(container: dict, pod: dict, namespace: str | None, index: dict,
+               annotations: dict[str, str]) -> list[str]:
     try:
         part = cli_part(container.get("command", []) + container.get("args", []))
     except ValueError as err:
@@ -120,6 +129,12 @@ def _container(container: dict, pod: dict, namespace: str | None, index: dict) -
             problem = _probe(container[probe_name], ports, part, settings)
             if problem:
                 problems.append(f"{probe_name}: {problem}")
+    if annotations.get("prometheus.io/scrape") == "true":
+        problem = probe_problem(part, settings, "http", int(annotations["prometheus.io/port"]),
+                                annotations.get("prometheus.io/path", "/metrics"),
+                                from_outside=True)
+        if problem:
+            problems.append(f"Prometheus' scrape: {problem}")
     if part == "worker" and "HUB_KAFKA_SESSION_TIMEOUT_S" not in env:
         problems.append("a worker needs a session timeout of its own (HUB_KAFKA_SESSION_TIMEOUT_S)"
                         " so that rolling restarts and pauses do not rebalance the group")

@@ -144,6 +144,15 @@ def _config(**data: str) -> Callable[[list], None]:
      "Deployment/hub-smtp: smtp: HUB_LOG_LEVEL refers to ConfigMap hub-config key LOG_LEVEL"),
     (_pod("hub-worker", lambda c: c.update(command=["hub", "work"])),
      "Deployment/hub-worker: worker: hub work: the hub CLI has no 'work'"),
+    (_in("Deployment", "hub-worker", lambda d: d["spec"].update(replicas=2)),
+     "Deployment/hub-worker: sets replicas, which its autoscaler owns"),
+    (_in("Deployment", "hub-dispatcher", lambda d: d["spec"]["template"]["metadata"]
+         ["annotations"].update({"prometheus.io/port": "9091"})),
+     "Deployment/hub-dispatcher: dispatcher: Prometheus' scrape: probes port 9091, "
+     "`hub dispatcher` listens on 9093"),
+    (_in("Deployment", "hub-gateway", lambda d: d["spec"]["template"]["metadata"]
+         ["annotations"].update({"prometheus.io/path": "/stats"})),
+     "Deployment/hub-gateway: gateway: Prometheus' scrape: `hub gateway` serves no /stats"),
     (_pod("hub-gateway", lambda c: c["resources"].pop("limits")),
      "Deployment/hub-gateway: gateway: needs cpu and memory requests and a memory limit"),
 ])
