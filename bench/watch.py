@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -261,7 +262,8 @@ def run(cases: int, linger_s: float, rate: float) -> None:
     timer = [(datetime.fromisoformat(e["at"]) - datetime.fromisoformat(e["due"])
               ).total_seconds() for e in escalations
              if datetime.fromisoformat(e["due"]).timestamp() >= opened.get(e["event_id"], 1e18)]
-    files = sorted((state / GROUP).glob("*.sqlite*"))
+    tables = load_settings(kafka_bootstrap=boot, state_dir=str(state)).state_path / GROUP
+    files = sorted(tables.glob("*.sqlite*"))
     size = sum(f.stat().st_size for f in files)
     reasons = Counter(e["reason"] for e in escalations)
     print(f"cases                {routed:,} with {sent:,} ticket updates "
@@ -284,7 +286,8 @@ def run(cases: int, linger_s: float, rate: float) -> None:
     print(f"late breaches        {late:,} deadlines passed before the worker started, "
           f"emitted with their true due")
     print(f"state                {size / 1e6:.1f} MB in {len(files)} SQLite files "
-          f"({state / GROUP}), changelog {log_records:,} records")
+          f"(under HUB_STATE_DIR/state/{GROUP}), changelog {log_records:,} records")
+    shutil.rmtree(tmp, ignore_errors=True)  # a full run leaves a quarter of a GB
 
 
 if __name__ == "__main__":
