@@ -95,6 +95,8 @@ class Settings(BaseSettings):
         None, description='JSON: name -> {"url", "secret": "whsec_...", "topics": [patterns]}')
     dispatcher_id: str = Field("hub-dispatcher", description="the dispatcher's consumer group")
     dispatcher_concurrency: int = Field(16, ge=1, description="replies sent side by side")
+    reply_wait_s: float = Field(60.0, gt=0, description="how long a reply that names no "
+                                "recipient waits for its event's contact (hub-watch-routed)")
     dispatcher_metrics_port: int = Field(9093, ge=0, description="dispatcher /metrics; 0: none")
     vendor_timeout_s: float = Field(10.0, gt=0, description="one vendor call's timeout")
 
