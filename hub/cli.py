@@ -184,9 +184,14 @@ def demo(wait: float) -> None:
                                    "attempts")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
               help="only dead letters from this time (UTC) on")
-def replay(topic: str, subscriber: str | None, since) -> None:
-    """Send again what is in hub.deadletter once its cause is fixed (idempotent)."""
+@click.option("--unconfirmed", is_flag=True,
+              help="also replies the vendor may have sent (recorded unconfirmed)")
+def replay(topic: str, subscriber: str | None, since, unconfirmed: bool) -> None:
+    """Send again what is in hub.deadletter once its cause is fixed (idempotent):
+    with --subscriber, that subscriber's webhooks; without, undelivered replies."""
     from datetime import UTC
+
+    from aiokafka.errors import KafkaError
 
     from hub.kafka.topics import DEADLETTER, all_topics
     from hub.webhooks import subscribers
@@ -195,15 +200,29 @@ def replay(topic: str, subscriber: str | None, since) -> None:
     if topic != DEADLETTER:
         raise click.ClickException(f"only {DEADLETTER} can be replayed in this version "
                                    "(hub.raw re-normalization is not built yet)")
-    if not subscriber:
-        raise click.ClickException("name the subscriber: --subscriber NAME")
     settings = _settings()
+    if not subscriber:
+        from hub.answers.replay import replay as replay_replies
+
+        try:
+            again = asyncio.run(replay_replies(settings, since.replace(tzinfo=UTC)
+                                               if since else None, unconfirmed))
+        except HubError as err:
+            raise click.ClickException(err.message) from err
+        click.echo(f"{again.sent} replies written to hub.replies again (as <reply_id>/replay),"
+                   f" {again.skipped} already replayed, {again.kept} kept back (unconfirmed or "
+                   "not a reply: see hub.deadletter)")
+        return
     found = {s.name: s for s in subscribers.parse(settings.subscribers,
                                                    [t.name for t in all_topics()])}
     if subscriber not in found:
         raise click.ClickException(f"no subscriber {subscriber!r} in HUB_SUBSCRIBERS")
-    done = asyncio.run(replay_webhooks(settings.bootstrap, found[subscriber],
-                                       since.replace(tzinfo=UTC) if since else None))
+    try:
+        done = asyncio.run(replay_webhooks(settings.bootstrap, found[subscriber],
+                                           since.replace(tzinfo=UTC) if since else None))
+    except (KafkaError, OSError) as err:
+        raise click.ClickException(f"Kafka at {settings.bootstrap} is not reachable: "
+                                   f"{err}") from err
     click.echo(f"{done.sent} sent, {done.skipped} already delivered, {done.failed} failed")
     if done.failed:
         raise SystemExit(1)

@@ -7,6 +7,8 @@ restarted sends every reply once."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 import uuid
 from collections import Counter
@@ -344,3 +346,35 @@ def test_an_erased_events_contact_is_forgotten_and_its_opt_out_holds(running):
     assert got[after_erase["reply_id"]]["status"] == "failed"
     assert got[survey["reply_id"]]["status"] == "suppressed"
     assert not [m for m in v.aliyun.messages if m["phone"] in ("13911110032", "13911110033")]
+
+
+def _replay_cli(bootstrap: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hub", "replay", DEADLETTER],
+                          env=hub_env(bootstrap), capture_output=True, text=True, timeout=120)
+
+
+def test_replayed_dead_letters_are_sent_once_under_a_derived_id(running):
+    bootstrap, v = running
+    v.aliyun.invalid_numbers.add("13911110041")
+    r = reply("sms", phone="+8613911110041")
+    publish(bootstrap, [r])
+    assert deliveries(bootstrap, [r])[r["reply_id"]]["status"] == "failed"
+    v.aliyun.invalid_numbers.discard("13911110041")  # the cause fixed (the number ported back)
+    first = _replay_cli(bootstrap)
+    assert first.returncode == 0, first.stderr
+    again = dict(r, reply_id=f"{r['reply_id']}/replay")
+    assert deliveries(bootstrap, [again])[again["reply_id"]]["status"] == "sent"
+    second = _replay_cli(bootstrap)
+    assert second.returncode == 0, second.stderr
+    assert "0 replies written" in second.stdout and "already replayed" in second.stdout
+    time.sleep(2)
+    sent = [m["out_id"] for m in v.aliyun.messages]
+    assert sent.count(again["reply_id"]) == 1 and r["reply_id"] not in sent
+
+
+def test_replay_says_plainly_when_kafka_is_not_there():
+    done = subprocess.run([sys.executable, "-m", "hub", "replay", DEADLETTER],
+                          env=hub_env(f"127.0.0.1:{free_port()}"), capture_output=True,
+                          text=True, timeout=180)
+    assert done.returncode != 0
+    assert "not reachable" in done.stderr and "Traceback" not in done.stderr
