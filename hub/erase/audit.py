@@ -6,19 +6,14 @@ person is recognized without the log holding who it was."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
 import orjson
-from aiokafka import TopicPartition
-from aiokafka.errors import KafkaError
 
 from hub import cloudevents
 from hub.erase.identifier import Identifier
-from hub.errors import BrokerUnavailable
 from hub.kafka.bus import Bus
 from hub.kafka.topics import ERASURES
-from hub.stream.scanner import Scanner
 
 ERASED, NOTHING_LEFT, NOT_FOUND = "erased", "nothing_left", "not_found"
 AUDIT_TYPE = "hub.erasure.v1"
@@ -38,17 +33,8 @@ async def publish(bus: Bus, body: dict, at: datetime) -> None:
                                           type=AUDIT_TYPE, time=at))
 
 
-async def earlier(bootstrap: str, digest: str, **client: object) -> list[dict]:
-    """The earlier requests for the same identifier, oldest first."""
-    scanner = Scanner(bootstrap, request_timeout_ms=10_000, **client)
-    try:
-        tps = [TopicPartition(ERASURES, p) for p in await scanner.partitions(ERASURES)]
-        records = await scanner.read_from(await scanner.start_offsets(tps))
-    except KafkaError as exc:
-        raise BrokerUnavailable(f"cannot read {ERASURES} at {bootstrap} ({exc}): "
-                                "run `hub topics create`") from exc
-    finally:
-        await asyncio.sleep(0.2)  # see hub.report.source: the fetcher must settle
-        await scanner.close()
+def earlier(records: list, digest: str) -> list[dict]:
+    """The earlier requests for the same identifier (records of hub-erasures,
+    as :func:`hub.erase.find.read_current` read them), oldest first."""
     found = [orjson.loads(r.value) for r in records if r.key == digest.encode() and r.value]
     return sorted(found, key=lambda b: b["at"])

@@ -18,7 +18,7 @@ from aiokafka.errors import KafkaError
 
 from hub.erase.identifier import Identifier
 from hub.errors import BrokerUnavailable
-from hub.kafka.topics import CASES, CUSTOMERS
+from hub.kafka.topics import CASES, CUSTOMERS, ERASURES
 from hub.phones import to_e164
 from hub.report.stats import latest
 from hub.routers.identity import customer_keys, email_key, vin_key
@@ -68,26 +68,31 @@ def match(ident: Identifier, customers: dict[str, dict], cases: dict[str, dict])
     return Found(mine, sorted(found))
 
 
-async def read_current(bootstrap: str, **client: object) -> tuple[dict, dict]:
-    """The current customer records and cases."""
+@dataclass
+class Current:
+    customers: dict[str, dict]  # customer_id -> record, tombstoned ones gone
+    cases: dict[str, dict]      # event_id -> case
+    erasures: list              # the records of hub-erasures (hub.erase.audit)
+
+
+async def read_current(bootstrap: str, **client: object) -> Current:
+    """The current customer records and cases, and the erasure log. One read
+    of all three: each read waits out a fetch on its emptiest partition."""
     scanner = Scanner(bootstrap, request_timeout_ms=10_000, **client)
     try:
-        tps = [TopicPartition(t, p) for t in (CUSTOMERS, CASES)
+        tps = [TopicPartition(t, p) for t in (CUSTOMERS, CASES, ERASURES)
                for p in await scanner.partitions(t)]
         records = await scanner.read_from(await scanner.start_offsets(tps))
     except KafkaError as exc:
-        raise BrokerUnavailable(f"cannot read {CUSTOMERS} and {CASES} at {bootstrap}: "
-                                f"{exc}") from exc
+        raise BrokerUnavailable(f"cannot read {CUSTOMERS}, {CASES} and {ERASURES} at "
+                                f"{bootstrap} ({exc}): is the hub's broker up, and were "
+                                "its topics created (`hub topics create`)?") from exc
     except OSError as exc:
         raise BrokerUnavailable(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
     finally:
         await asyncio.sleep(0.2)  # see hub.report.source: the fetcher must settle
         await scanner.close()
     ordered = sorted(records, key=lambda r: (r.topic, r.partition, r.offset))
-    return (latest((r.key, r.value) for r in ordered if r.topic == CUSTOMERS),
-            latest((r.key, r.value) for r in ordered if r.topic == CASES))
-
-
-async def find(bootstrap: str, ident: Identifier, **client: object) -> Found:
-    customers, cases = await read_current(bootstrap, **client)
-    return match(ident, customers, cases)
+    return Current(latest((r.key, r.value) for r in ordered if r.topic == CUSTOMERS),
+                   latest((r.key, r.value) for r in ordered if r.topic == CASES),
+                   [r for r in ordered if r.topic == ERASURES])

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from hub.erase import audit
-from hub.erase.find import Found, find
+from hub.erase.find import Found, match, read_current
 from hub.erase.identifier import Identifier
 from hub.erase.tombstones import publish, tombstones
 from hub.event import utcnow
@@ -65,8 +65,9 @@ async def erase(settings: Settings, ident: Identifier) -> Result:
     client = client_kwargs(settings)
     request_id = uuid.uuid4().hex
     digest = ident.digest(settings.erasure_key.get_secret_value())
-    found = await find(settings.bootstrap, ident, **client)
-    before = await audit.earlier(settings.bootstrap, digest, **client)
+    current = await read_current(settings.bootstrap, **client)
+    found = match(ident, current.customers, current.cases)
+    before = audit.earlier(current.erasures, digest)
     now = utcnow()
     bus = Bus(settings)
     try:
@@ -96,22 +97,30 @@ def render(r: Result) -> str:
         lines.append("no customer record and no case matches it: nothing erased "
                      "(check the identifier; the request is recorded)")
     elif r.outcome == audit.NOTHING_LEFT:
-        lines.append(f"nothing left to erase: erased before on {previous[0]['at']} "
+        lines.append(f"nothing left to erase: erased before on {previous[0]['at'][:19]}Z "
                      f"({len(previous)} earlier request{'s' if len(previous) != 1 else ''})")
     else:
         ids = ", ".join(sorted(r.found.customers)) or "none"
         lines += ["erased (tombstones published, acks=all):",
                   f"  {len(r.found.customers):>5} customer record(s) on {CUSTOMERS}: {ids}",
                   f"  {len(r.found.cases):>5} case(s) on {CASES}, and each case's state in "
-                  f"the watch (clocks, parked updates) through {WATCH_ROUTED}",
+                  f"the watch (clocks, parked updates) through {WATCH_ROUTED}: the "
+                  "worker's watch lets go of them as it reads them",
                   f"  {r.tombstoned:>5} tombstones in all"]
         if previous:
-            lines.append(f"  (also erased before on {previous[0]['at']}: what came since)")
+            lines.append(f"  (also erased before on {previous[0]['at'][:19]}Z: this is what "
+                         "came since)")
     lines.append(f"recorded on hub-erasures (masked identifier and a keyed hash only): "
                  f"{r.request_id}")
     lines += ["", "NOT erased: an append-only log cannot delete one person's records. These "
               "topics keep them until their retention ends:"]
+    alike = len({r.kept[t].describe() for t in ROUTED}) == 1
     for topic, what in APPEND_ONLY.items():
+        if topic in ROUTED and alike:
+            if topic == ROUTED[0]:  # twelve topics, one line when they keep alike
+                lines.append(f"  {'hub.routed.{tier}.{type}':30} "
+                             f"{r.kept[topic].describe():18} {what} ({len(ROUTED)} topics)")
+            continue
         lines.append(f"  {topic:30} {r.kept[topic].describe():18} {what}")
     lines += ["Compacted topics drop the erased versions only when the broker compacts them "
               "(Apache Kafka does, in the background; the embedded broker never does):"]
