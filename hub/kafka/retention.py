@@ -12,13 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError
 
 from hub.errors import BrokerUnavailable
-from hub.kafka.security import client_kwargs
-from hub.kafka.topics import TopicSpec, all_topics, topic_config
+from hub.kafka.topics import TopicSpec, all_topics, started_admin, topic_config
 from hub.settings import Settings
 
 DAY_MS = 24 * 3600 * 1000
@@ -57,13 +55,7 @@ def _entries(resource: dict) -> dict[str, str | None]:
 async def kept(settings: Settings, topics: Iterable[str]) -> dict[str, Kept]:
     """Each topic's retention and cleanup policy, as the broker reports them."""
     names = list(topics)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap,
-                                request_timeout_ms=10_000, **client_kwargs(settings))
-    try:
-        await admin.start()
-    except KafkaError as exc:
-        await admin.close()
-        raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}") from exc
+    admin = await started_admin(settings)
     try:
         answers = await admin.describe_configs(
             [ConfigResource(ConfigResourceType.TOPIC, n) for n in names])

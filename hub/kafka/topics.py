@@ -85,13 +85,8 @@ def topic_problems(counts: Mapping[str, int], partitions: int,
     return problems
 
 
-async def create_topics(settings: Settings) -> dict[str, str]:
-    """Create every topic; existing ones are left alone. Returns name ->
-    created|exists|recreated. On a broker the hub started itself, a contract
-    topic with the wrong partition count is deleted and created again: Tansu
-    made it on first mention after losing its topics, and it holds nothing
-    the hub acknowledged (the gateway refuses writes to it). On a real
-    cluster nothing is ever deleted; the gateway's /readyz names the topic."""
+async def started_admin(settings: Settings) -> AIOKafkaAdminClient:
+    """An admin client that reached the broker; the caller closes it."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap,
                                 request_timeout_ms=10_000, **client_kwargs(settings))
     try:
@@ -99,6 +94,17 @@ async def create_topics(settings: Settings) -> dict[str, str]:
     except KafkaError as exc:
         await admin.close()
         raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}") from exc
+    return admin
+
+
+async def create_topics(settings: Settings) -> dict[str, str]:
+    """Create every topic; existing ones are left alone. Returns name ->
+    created|exists|recreated. On a broker the hub started itself, a contract
+    topic with the wrong partition count is deleted and created again: Tansu
+    made it on first mention after losing its topics, and it holds nothing
+    the hub acknowledged (the gateway refuses writes to it). On a real
+    cluster nothing is ever deleted; the gateway's /readyz names the topic."""
+    admin = await started_admin(settings)
     try:
         meta = (await admin._get_cluster_metadata()).to_object()
         brokers = len(meta["brokers"])
