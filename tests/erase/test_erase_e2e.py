@@ -6,6 +6,7 @@ the failure paths exit with their own status."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
 from hub.event import utcnow
 from hub.kafka.embedded import free_port
@@ -166,3 +168,22 @@ def test_an_unreachable_broker_exits_3_with_a_clear_error():
 def test_bad_options_exit_2_before_any_broker_is_asked(args, message, tmp_path: Path):
     done = hub(f"127.0.0.1:{free_port()}", "erase", *args)
     assert done.returncode == 2 and message in done.stderr
+
+
+def test_a_hub_whose_topics_predate_the_erasure_log_is_told_to_create_them(tmp_path):
+    broker = start_broker(tmp_path)
+    try:
+        async def drop() -> None:
+            admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
+            await admin.start()
+            try:
+                await admin.delete_topics([ERASURES])
+            finally:
+                await admin.close()
+        asyncio.run(drop())
+        done = hub(broker.bootstrap, "erase", "--phone", PHONE)
+        assert done.returncode == 3 and "hub topics create" in done.stderr
+        assert hub(broker.bootstrap, "topics", "create").returncode == 0
+        assert hub(broker.bootstrap, "erase", "--phone", PHONE).returncode == 1  # no one
+    finally:
+        broker.stop()
