@@ -6,7 +6,6 @@ the failure paths exit with their own status."""
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 import time
@@ -14,7 +13,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 
 from hub.event import utcnow
 from hub.kafka.embedded import free_port
@@ -22,7 +20,7 @@ from hub.kafka.topics import CASES, DEADLETTER, ERASURES, TICKET_UPDATES
 from hub.normalizers import hotline
 from hub.report.stats import latest
 from tests.conftest import start_broker
-from tests.helpers import ROOT, Proc, hub_env, read_topics, routed_where
+from tests.helpers import ROOT, Proc, delete_topics, hub_env, read_topics, routed_where
 from tests.watch.test_watch_e2e import _intake, _policy, _publish, _wait
 
 PHONE, OTHER = "13911112222", "13722223333"
@@ -173,14 +171,7 @@ def test_bad_options_exit_2_before_any_broker_is_asked(args, message, tmp_path: 
 def test_a_hub_whose_topics_predate_the_erasure_log_is_told_to_create_them(tmp_path):
     broker = start_broker(tmp_path)
     try:
-        async def drop() -> None:
-            admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
-            await admin.start()
-            try:
-                await admin.delete_topics([ERASURES])
-            finally:
-                await admin.close()
-        asyncio.run(drop())
+        delete_topics(broker.bootstrap, [ERASURES])
         done = hub(broker.bootstrap, "erase", "--phone", PHONE)
         assert done.returncode == 3 and "hub topics create" in done.stderr
         assert hub(broker.bootstrap, "topics", "create").returncode == 0

@@ -10,13 +10,12 @@ import subprocess
 import sys
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 
 from hub.kafka.retention import duration, kept
 from hub.kafka.topics import ERASURES, RAW, all_topics, topic_config
 from hub.settings import load_settings
 from tests.conftest import start_broker
-from tests.helpers import ROOT, hub_env
+from tests.helpers import ROOT, delete_topics, hub_env
 
 HOUR = 3_600_000
 
@@ -45,14 +44,7 @@ def test_the_default_keeps_hub_raw_30_days_and_the_erasures_forever(boot):
 
 
 def test_a_new_setting_is_applied_at_creation_and_warned_about_after(boot):
-    async def drop() -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=boot)
-        await admin.start()
-        try:
-            await admin.delete_topics([RAW])
-        finally:
-            await admin.close()
-    asyncio.run(drop())
+    delete_topics(boot, [RAW])
     done = create(boot, HUB_RAW_RETENTION_MS=str(2 * HOUR))
     assert done.returncode == 0, done.stderr
     assert "created  hub.raw" in done.stdout and "warning" not in done.stderr
