@@ -103,9 +103,9 @@ def render(r: Result) -> str:
         ids = ", ".join(sorted(r.found.customers)) or "none"
         lines += ["erased (tombstones published, acks=all):",
                   f"  {len(r.found.customers):>5} customer record(s) on {CUSTOMERS}: {ids}",
-                  f"  {len(r.found.cases):>5} case(s) on {CASES}, and each case's state in "
-                  f"the watch (clocks, parked updates) through {WATCH_ROUTED}: the "
-                  "worker's watch lets go of them as it reads them",
+                  f"  {len(r.found.cases):>5} case(s) on {CASES}, and through "
+                  f"{WATCH_ROUTED} each case's state in the watch (clocks, parked updates) "
+                  "and its contact in the dispatcher: they let go as they read it",
                   f"  {r.tombstoned:>5} tombstones in all"]
         if previous:
             lines.append(f"  (also erased before on {previous[0]['at'][:19]}Z: this is what "

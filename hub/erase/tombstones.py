@@ -7,7 +7,9 @@
 - ``hub-watch-routed``, per event id: the watch deletes the case from its
   table (clocks, parked updates), keeps a marker without personal data so a
   later ticket update cannot bring the case back, and writes its own
-  ``hub.cases`` tombstone after anything it wrote for the case before.
+  ``hub.cases`` tombstone after anything it wrote for the case before; the
+  dispatcher forgets the event's contact (the way to the customer) and fails
+  the replies still waiting for it.
 
 Each carries CloudEvents headers (type ``hub.erased.v1``): a webhook
 subscriber of ``hub.cases`` sees an erasure, not an empty record."""
