@@ -1,7 +1,7 @@
 """One `hub erase` against a populated hub: N customers (default 1,000) and M
 cases (default 5,000) on a fresh embedded broker, then one erasure by phone
 timed three times: the first (customer and cases found and tombstoned), the
-second (nothing left to erase) and a third with the stages' view unchanged.
+second and third (nothing left to erase: the cost of a repeated request).
 
     .venv/bin/python bench/erase.py [--customers 1000] [--cases 5000]
 
