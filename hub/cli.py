@@ -106,15 +106,22 @@ def topics() -> None:
 
 @topics.command("create")
 def topics_create() -> None:
-    """Create every contract topic (idempotent)."""
-    from hub.kafka.topics import create_topics
+    """Create every contract topic (idempotent); warn where an existing topic's
+    retention differs from the configured one."""
+    from hub.kafka.retention import drift
+    from hub.kafka.topics import all_topics, create_topics
 
+    settings = _settings()
     try:
-        result = asyncio.run(create_topics(_settings()))
+        result = asyncio.run(create_topics(settings))
+        existing = [s for s in all_topics() if result.get(s.name) == "exists"]
+        warnings = asyncio.run(drift(settings, existing)) if existing else []
     except HubError as err:
         raise click.ClickException(err.message) from err
     for name, state in sorted(result.items()):
         click.echo(f"{state:8} {name}")
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @main.group()
@@ -344,3 +351,42 @@ def sign(source: str, msg_id: str | None, file) -> None:
         pass
     for name, value in headers.items():
         click.echo(f"{name}: {value}")
+
+
+@main.command()
+@click.option("--phone", help="a phone number in any spelling (139-0000-9999, +86 …)")
+@click.option("--email", help="an e-mail address (case and +tags do not matter)")
+@click.option("--openid", help="a WeChat openid or unionid")
+@click.option("--vin", help="a vehicle identification number (check digit verified)")
+@click.option("--no-check-digit", is_flag=True,
+              help="accept a VIN whose check digit (position 9) does not add up")
+def erase(phone: str | None, email: str | None, openid: str | None, vin: str | None,
+          no_check_digit: bool) -> None:
+    """Erase a customer's personal data (PIPL): tombstones for the customer
+    record(s) and every case, the request recorded on hub-erasures, and what
+    an append-only log still holds said plainly. Idempotent.
+
+    Exit status: 0 erased (or nothing left to erase), 1 nothing matches,
+    2 a bad option, 3 Kafka unreachable."""
+    from hub.erase import audit
+    from hub.erase.identifier import parse
+    from hub.erase.run import erase as run_erase
+    from hub.erase.run import render
+    from hub.errors import BrokerUnavailable
+
+    try:
+        ident = parse(phone=phone, email=email, openid=openid, vin=vin,
+                      check_digit=not no_check_digit)
+    except HubError as err:
+        raise click.UsageError(err.message) from err
+    try:
+        result = asyncio.run(run_erase(_settings(), ident))
+    except BrokerUnavailable as err:
+        click.echo(f"Error: {err.message}; run it again when Kafka answers (a repeated "
+                   "erasure does no harm)", err=True)
+        raise SystemExit(3) from err
+    except HubError as err:
+        raise click.ClickException(err.message) from err
+    click.echo(render(result))
+    if result.outcome == audit.NOT_FOUND:
+        raise SystemExit(1)

@@ -194,3 +194,17 @@ def routed_where(bootstrap: str, match, timeout: float = 60):
                 return event
         time.sleep(0.3)
     raise AssertionError("no matching routed event")
+
+
+def delete_topics(bootstrap: str, topics: Iterable[str]) -> None:
+    """Delete topics, as an operator (or a lost broker) would."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    async def go() -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            await admin.delete_topics(list(topics))
+        finally:
+            await admin.close()
+    asyncio.run(go())
