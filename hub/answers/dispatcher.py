@@ -127,7 +127,10 @@ class DispatcherStage:
         structlog.contextvars.bind_contextvars(event_id=reply.event_id, reply_id=reply.reply_id)
         outcome = state.get(OUTCOME, reply.reply_id)
         if outcome is None:
-            contact = state.get(CONTACT, reply.event_id)
+            # Addressed acknowledgements and agent replies need nothing of it
+            # (an opt-out bars only surveys and callbacks).
+            needs = not addressed(reply) or reply.kind in ("survey", "callback")
+            contact = state.get(CONTACT, reply.event_id) if needs else None
             if contact is None and not addressed(reply):
                 self._wait(record, reply, state)
                 return []
