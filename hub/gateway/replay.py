@@ -30,6 +30,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError
 from fastapi import Request
 
 from hub.channels import CHANNELS, ChannelSpec
+from hub.connectors.email import EmailConnector
 from hub.errors import BrokerUnavailable, HubError
 from hub.event import Event
 from hub.gateway.ingest import intake_record
@@ -37,6 +38,7 @@ from hub.kafka.bus import Bus
 from hub.kafka.security import client_kwargs
 from hub.kafka.topics import INTAKE, RAW
 from hub.settings import Settings
+from hub.smtp import SMTP_PATH
 from hub.stream.scanner import Scanner
 
 
@@ -105,6 +107,8 @@ async def _intake_keys(scanner: Scanner) -> set[bytes]:
 async def _normalize(spec: ChannelSpec, settings: Settings, raw: dict) -> list[Event | None]:
     request, body = rebuild(raw)
     received_at = datetime.fromisoformat(raw["received_at"])
+    if raw["path"] == SMTP_PATH:  # no connector: the message is all there is
+        return [spec.normalize({"rfc822": body}, received_at)]
     received = await spec.connector(settings).parse(request, body)
     return [spec.normalize(r.payload, received_at) for r in received]
 
@@ -112,6 +116,8 @@ async def _normalize(spec: ChannelSpec, settings: Settings, raw: dict) -> list[E
 async def replay(settings: Settings, since: datetime | None = None,
                  channels: tuple[ChannelSpec, ...] = CHANNELS) -> Replayed:
     by_path = {spec.connector.path: spec for spec in channels}
+    if EmailConnector.path in by_path:  # mail over SMTP: the same normalizer
+        by_path[SMTP_PATH] = by_path[EmailConnector.path]
     scanner = Scanner(settings.bootstrap, **client_kwargs(settings))
     try:
         refused = await _refused(scanner, since)
