@@ -129,6 +129,14 @@ def test_twilio_refusals(broker, gateway, case):
     assert end_offsets(broker.bootstrap, [RAW, INTAKE]) == before
 
 
+def test_a_signed_twilio_form_without_a_message_sid_is_refused_and_kept(broker, gateway):
+    params = {k: v for k, v in load("twilio_mms.json").items() if k != "MessageSid"}
+    response, raw = kept_refused(broker.bootstrap, lambda: twilio_post(gateway, params))
+    assert response.status_code == 400 and raw["refused"] == response.json()["error"]
+    assert "MessageSid" in raw["refused"]["message"]
+    assert raw["headers"]["x-twilio-signature"] == "[redacted]" and raw["body"] == urlencode(params)
+
+
 def test_opt_out_reply_is_flagged_and_never_a_complaint(broker, gateway, worker):
     batch = [{"phone_number": "13700009999", "content": "TD", "sequence_id": "99100"},
              {"phone_number": "13700009998", "content": "退订", "sequence_id": "99101"}]
