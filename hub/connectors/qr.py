@@ -15,7 +15,6 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-import orjson
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
@@ -24,7 +23,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from hub import qr
-from hub.connectors.base import Accepted, Connector, Received
+from hub.connectors.base import Accepted, Connector, Received, parse_json_object
 from hub.connectors.docs import Answer, Body, Doc, Param, ref
 from hub.connectors.qr_pages import done_page, error_page, form_page, language
 from hub.errors import (
@@ -70,13 +69,7 @@ async def _fields(request: Request, body: bytes) -> tuple[dict, dict | None]:
                             "size": len(data)}
         return fields, None
     if ctype == "application/json":
-        try:
-            fields = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise InvalidPayload("body is not valid JSON") from exc
-        if not isinstance(fields, dict):
-            raise InvalidPayload("body must be a JSON object")
-        return fields, None
+        return parse_json_object(body), None
     raise UnsupportedMediaType("send a form or JSON")
 
 

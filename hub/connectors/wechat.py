@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict
 from wechatpy.crypto import PrpCrypto
 from wechatpy.exceptions import InvalidAppIdException
 
-from hub.connectors.base import Accepted, Connector, Received
+from hub.connectors.base import Accepted, Connector, Received, parse_json_object
 from hub.connectors.docs import WECHAT_AES, WECHAT_PLAIN, Answer, Body, Doc, Param
 from hub.errors import InvalidPayload, InvalidSignature, StaleTimestamp, UnsupportedMediaType
 from hub.normalizers.wechat import WeChatMessage
@@ -65,13 +65,7 @@ def _is_json(request: Request) -> bool:
 def _outer(request: Request, body: bytes) -> dict[str, Any]:
     """The body as posted: the message (plain mode) or its envelope (safe mode)."""
     if _is_json(request):
-        try:
-            outer = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise InvalidPayload("body is not valid JSON") from exc
-        if not isinstance(outer, dict):
-            raise InvalidPayload("body must be a JSON object")
-        return outer
+        return parse_json_object(body)
     if body.lstrip().startswith(b"<"):
         return parse_xml(body)
     raise UnsupportedMediaType("WeChat pushes XML or JSON")
