@@ -20,7 +20,6 @@ same acknowledged write as their hub.raw copy."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -78,33 +77,28 @@ def rebuild(raw: dict) -> tuple[Request, bytes]:
     return Request(scope, receive), body
 
 
-async def _read(scanner: Scanner, topic: str, sink) -> None:
-    try:
-        parts = await scanner.partitions(topic)
-    except KafkaConnectionError:
-        raise
-    except KafkaError:
-        return  # the embedded broker lists no topic that was never written to
-    await scanner.read_from({TopicPartition(topic, p): 0 for p in parts}, sink)
-
-
 async def _refused(scanner: Scanner, since: datetime | None) -> list[tuple[str, dict]]:
-    found: list[tuple[str, dict]] = []
-
-    def keep(records: Iterable) -> None:
-        for r in records:
-            raw = orjson.loads(r.value)
-            if raw.get("refused") and (
-                    since is None or datetime.fromisoformat(raw["received_at"]) >= since):
-                found.append((f"{RAW}/{r.partition}/{r.offset}", raw))
-
-    await _read(scanner, RAW, keep)
+    found = []
+    for r in await scanner.read_topic(RAW):
+        raw = orjson.loads(r.value)
+        if raw.get("refused") and (
+                since is None or datetime.fromisoformat(raw["received_at"]) >= since):
+            found.append((f"{RAW}/{r.partition}/{r.offset}", raw))
     return sorted(found, key=lambda f: f[1]["received_at"])
 
 
 async def _intake_keys(scanner: Scanner) -> set[bytes]:
+    # Keys only, through a sink: hub.intake is the largest topic, and
+    # read_topic would hold every event at once.
     keys: set[bytes] = set()
-    await _read(scanner, INTAKE, lambda records: keys.update(r.key for r in records))
+    try:
+        parts = await scanner.partitions(INTAKE)
+    except KafkaConnectionError:
+        raise
+    except KafkaError:
+        return keys  # never written to: the embedded broker lists no such topic
+    await scanner.read_from({TopicPartition(INTAKE, p): 0 for p in parts},
+                            lambda records: keys.update(r.key for r in records))
     return keys
 
 
