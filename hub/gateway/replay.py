@@ -40,8 +40,8 @@ from hub.settings import Settings
 from hub.smtp import SMTP_PATH
 from hub.stream.scanner import Scanner
 
-# Events sent per acknowledged write: one write per request was ~75 requests/s
-# on the embedded broker's durable store (a few fsyncs each).
+# Events per acknowledged write, not one write per request: each write waits
+# for the broker's acknowledgement (a few fsyncs on a durable store).
 BATCH = 200
 
 
