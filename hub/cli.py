@@ -187,26 +187,42 @@ def demo(wait: float) -> None:
 
 @main.command()
 @click.argument("topic")
-@click.option("--subscriber", help="webhooks of this HUB_SUBSCRIBERS entry that ran out of "
-                                   "attempts")
+@click.option("--subscriber", help="hub.deadletter: webhooks of this HUB_SUBSCRIBERS entry "
+                                   "that ran out of attempts")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
-              help="only dead letters from this time (UTC) on")
+              help="only what failed from this time (UTC) on: a dead letter's time, a "
+                   "request's received_at")
 @click.option("--unconfirmed", is_flag=True,
               help="also replies the vendor may have sent (recorded unconfirmed)")
 def replay(topic: str, subscriber: str | None, since, unconfirmed: bool) -> None:
-    """Send again what is in hub.deadletter once its cause is fixed (idempotent):
-    with --subscriber, that subscriber's webhooks; without, undelivered replies."""
+    """Send again, once its cause is fixed, what could not go through (idempotent).
+
+    \b
+    hub.deadletter --subscriber NAME  webhooks that ran out of attempts, posted again
+                                      (skips what hub.deliveries says was delivered)
+    hub.deadletter                    undelivered replies, written to hub.replies again
+    hub.raw                           requests the gateway authenticated but refused
+                                      (hub.raw "refused"), parsed and normalized with
+                                      today's code; their events go to hub.intake with
+                                      the original received_at, skipping ids already
+                                      there. Exits 1 while some are still refused.
+    """
     from datetime import UTC
 
     from aiokafka.errors import KafkaError
 
-    from hub.kafka.topics import DEADLETTER, all_topics
+    from hub.kafka.topics import DEADLETTER, RAW, all_topics
     from hub.webhooks import subscribers
     from hub.webhooks.replay import replay as replay_webhooks
 
+    if topic == RAW:
+        if subscriber or unconfirmed:
+            raise click.ClickException(f"--subscriber and --unconfirmed are for {DEADLETTER}, "
+                                       f"not {RAW}")
+        _replay_raw(since.replace(tzinfo=UTC) if since else None)
+        return
     if topic != DEADLETTER:
-        raise click.ClickException(f"only {DEADLETTER} can be replayed in this version "
-                                   "(hub.raw re-normalization is not built yet)")
+        raise click.ClickException(f"{topic} cannot be replayed: name {DEADLETTER} or {RAW}")
     settings = _settings()
     if not subscriber:
         from hub.answers.replay import replay as replay_replies
@@ -231,6 +247,22 @@ def replay(topic: str, subscriber: str | None, since, unconfirmed: bool) -> None
         raise click.ClickException(f"Kafka at {settings.bootstrap} is not reachable: "
                                    f"{err}") from err
     click.echo(f"{done.sent} sent, {done.skipped} already delivered, {done.failed} failed")
+    if done.failed:
+        raise SystemExit(1)
+
+
+def _replay_raw(since) -> None:
+    from hub.gateway.replay import replay as replay_raw
+
+    try:
+        done = asyncio.run(replay_raw(_settings(), since))
+    except HubError as err:
+        raise click.ClickException(err.message) from err
+    for f in done.failed:
+        click.echo(f"still refused: {f.where} {f.path} {f.code}: {f.message}", err=True)
+    ignored = f" ({done.ignored} now read as no customer message)" if done.ignored else ""
+    click.echo(f"{done.sent} sent, {done.present} already in hub.intake, "
+               f"{len(done.failed)} still refused/failed{ignored}")
     if done.failed:
         raise SystemExit(1)
 
