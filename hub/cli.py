@@ -261,8 +261,9 @@ def _replay_raw(since) -> None:
     for f in done.failed:
         click.echo(f"still refused: {f.where} {f.path} {f.code}: {f.message}", err=True)
     ignored = f" ({done.ignored} now read as no customer message)" if done.ignored else ""
+    erased = f", {done.erased} of erased customers not sent" if done.erased else ""
     click.echo(f"{done.sent} sent, {done.present} already in hub.intake, "
-               f"{len(done.failed)} still refused/failed{ignored}")
+               f"{len(done.failed)} still refused/failed{erased}{ignored}")
     if done.failed:
         raise SystemExit(1)
 

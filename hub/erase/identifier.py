@@ -9,6 +9,7 @@ import hmac
 from dataclasses import dataclass
 
 from hub.errors import InvalidPayload
+from hub.event import Event
 from hub.phones import to_e164
 from hub.pii import mask_email, mask_phone
 from hub.routers.identity import email_key, vin_check_digit_ok, vin_key
@@ -76,3 +77,14 @@ def parse(*, phone: str | None = None, email: str | None = None, openid: str | N
     else:
         value = _vin(raw, check_digit)
     return Identifier(KINDS[option], value)
+
+
+def event_digests(event: Event, key: str) -> set[str]:
+    """The digests of an event's contact points and vehicle, as an erasure of
+    each would have recorded them: what tells a replay the person is erased."""
+    c = event.contact
+    found = [("phone", to_e164(c.phone) if c.phone else None),
+             ("email", email_key(c.email) if c.email else None),
+             ("wechat_openid", c.wechat_openid),
+             ("vin", vin_key(event.vehicle.vin) if event.vehicle.vin else None)]
+    return {Identifier(kind, value).digest(key) for kind, value in found if value}

@@ -24,18 +24,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
-from aiokafka import TopicPartition
-from aiokafka.errors import KafkaConnectionError, KafkaError
+from aiokafka.errors import KafkaError
 from fastapi import Request
 
 from hub.channels import CHANNELS, ChannelSpec
 from hub.connectors.email import EmailConnector
+from hub.erase.identifier import event_digests
 from hub.errors import BrokerUnavailable, HubError
 from hub.event import Event
 from hub.gateway.ingest import intake_record
 from hub.kafka.bus import Bus
 from hub.kafka.security import client_kwargs
-from hub.kafka.topics import INTAKE, RAW
+from hub.kafka.topics import ERASURES, INTAKE, RAW
 from hub.settings import Settings
 from hub.smtp import SMTP_PATH
 from hub.stream.scanner import Scanner
@@ -58,6 +58,7 @@ class Replayed:
     sent: int = 0  # events
     present: int = 0  # events already in hub.intake
     ignored: int = 0  # requests that now read as no customer message (unsubscribe...)
+    erased: int = 0  # events of people who asked to be erased: not sent
     failed: list[Failure] = field(default_factory=list)  # requests still refused
 
 
@@ -87,18 +88,11 @@ async def _refused(scanner: Scanner, since: datetime | None) -> list[tuple[str, 
     return sorted(found, key=lambda f: f[1]["received_at"])
 
 
-async def _intake_keys(scanner: Scanner) -> set[bytes]:
-    # Keys only, through a sink: hub.intake is the largest topic, and
-    # read_topic would hold every event at once.
+async def _keys(scanner: Scanner, topic: str) -> set[bytes]:
+    # Keys only, through a sink: hub.intake is the largest topic, and holding
+    # every event at once is what a sink avoids.
     keys: set[bytes] = set()
-    try:
-        parts = await scanner.partitions(INTAKE)
-    except KafkaConnectionError:
-        raise
-    except KafkaError:
-        return keys  # never written to: the embedded broker lists no such topic
-    await scanner.read_from({TopicPartition(INTAKE, p): 0 for p in parts},
-                            lambda records: keys.update(r.key for r in records))
+    await scanner.read_topic(topic, lambda records: keys.update(r.key for r in records))
     return keys
 
 
@@ -119,13 +113,17 @@ async def replay(settings: Settings, since: datetime | None = None,
     scanner = Scanner(settings.bootstrap, **client_kwargs(settings))
     try:
         refused = await _refused(scanner, since)
-        present = await _intake_keys(scanner) if refused else set()
+        present = await _keys(scanner, INTAKE) if refused else set()
+        # People who asked to be erased (PIPL): their refused requests stay
+        # refused, or a replay would bring back what `hub erase` removed.
+        erased = {k.decode() for k in await _keys(scanner, ERASURES) if k} if refused else set()
     except KafkaError as exc:
         raise BrokerUnavailable(f"Kafka at {settings.bootstrap} is not reachable "
                                 f"({type(exc).__name__})") from exc
     finally:
         await scanner.close()
     done, pending = Replayed(), []
+    key = settings.erasure_key.get_secret_value()
     bus = Bus(settings)
     try:
         for where, raw in refused:
@@ -141,6 +139,9 @@ async def replay(settings: Settings, since: datetime | None = None,
                 continue
             events = [e for e in normalized if e is not None]
             done.ignored += not events
+            kept = [e for e in events if not event_digests(e, key) & erased]
+            done.erased += len(events) - len(kept)
+            events = kept
             new = [e for e in events if e.event_id.encode() not in present]
             done.present += len(events) - len(new)
             received_at = datetime.fromisoformat(raw["received_at"])

@@ -89,17 +89,19 @@ class Scanner:
         ends = await self.end_offsets(list(starts))
         return await self._read({tp: (s, ends[tp]) for tp, s in starts.items()}, False, sink)
 
-    async def read_topic(self, topic: str) -> list:
-        """Every record of ``topic``; none when it does not exist (the embedded
-        broker lists no topic that was never written to). A broker that cannot
-        be reached is an error, not an empty topic."""
+    async def read_topic(self, topic: str,
+                         sink: Callable[[list], object] | None = None) -> list:
+        """Every record of ``topic`` (to ``sink`` as in :meth:`read_from`); none
+        when it does not exist (the embedded broker lists no topic that was
+        never written to). A broker that cannot be reached is an error, not an
+        empty topic."""
         try:
             parts = await self.partitions(topic)
         except KafkaConnectionError:
             raise
         except KafkaError:
             return []
-        return await self.read_from({TopicPartition(topic, p): 0 for p in parts})
+        return await self.read_from({TopicPartition(topic, p): 0 for p in parts}, sink)
 
     async def _read(self, wanted: dict[TopicPartition, tuple[int, int]], bounded: bool,
                     sink: Callable[[list], object] | None = None) -> list:

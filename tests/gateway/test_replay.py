@@ -96,6 +96,21 @@ def test_a_fixed_normalizer_sends_the_kept_request_once_and_it_is_routed_once(
     assert len(copies(broker.bootstrap, ROUTED, eid)) == 1
 
 
+def test_a_kept_request_of_someone_since_erased_is_not_replayed(broker, gateway, worker):
+    since = utcnow()
+    payload = {**renamed_form("F-REPLAY-ERASED"), "phone": "13900007777", "email": ""}
+    kept_refused(broker.bootstrap, lambda: signed_post(gateway, "web", payload))
+    # PIPL: the customer asks to be erased before the fix lands. No customer
+    # record matches (exit 1), and the request is recorded all the same.
+    erase = subprocess.run([sys.executable, "-m", "hub", "erase", "--phone", "139-0000-7777"],
+                           env=hub_env(broker.bootstrap), capture_output=True, text=True,
+                           timeout=120)
+    assert erase.returncode in (0, 1), erase.stderr
+    done = run_replay(broker, since, FIXED)
+    assert (done.sent, done.erased, done.failed) == (0, 1, [])
+    assert not copies(broker.bootstrap, [INTAKE], event_id("web", "web", "F-REPLAY-ERASED"))
+
+
 def test_since_replays_only_what_was_received_from_then_on(broker, gateway, worker):
     start = utcnow()
     post_refused_form(broker, gateway, "F-REPLAY-EARLY")
