@@ -150,15 +150,9 @@ class DispatcherStage:
         if contact is None:
             return []
         state.put(CONTACT, event_id, contact)
-        waiting = state.get(WAITING, event_id)
-        if not waiting:
-            return []
-        state.delete(WAITING, event_id)
-        state.delete(WAIT_DUE, waiting["due_key"])
         outs = []
-        for item in waiting["replies"]:
-            parked = _parked(event_id, item)
-            reply = filled(Reply.from_json(parked.value), contact)
+        for parked, reply in _take_waiting(event_id, state):
+            reply = filled(reply, contact)
             structlog.contextvars.bind_contextvars(reply_id=reply.reply_id)
             outcome = state.get(OUTCOME, reply.reply_id) or await self._outcome(reply, state)
             outs += self._outputs(parked, reply, outcome)
@@ -188,15 +182,8 @@ class DispatcherStage:
         return outs
 
     def _fail_waiting(self, event_id: str, state: PartitionState, why: str) -> list[Output]:
-        waiting = state.get(WAITING, event_id)
-        if not waiting:
-            return []
-        state.delete(WAITING, event_id)
-        state.delete(WAIT_DUE, waiting["due_key"])
         outs = []
-        for item in waiting["replies"]:
-            parked = _parked(event_id, item)
-            reply = Reply.from_json(parked.value)
+        for parked, reply in _take_waiting(event_id, state):
             outcome = _record(reply.channel, None, "failed", 0, error=why, reason="no_recipient")
             state.put(OUTCOME, reply.reply_id, outcome)
             WAITED.labels("no_recipient").inc()
@@ -308,6 +295,17 @@ def _record(channel: str | None, provider: str | None, status: str, attempts: in
     return {"channel": channel, "provider": provider, "status": status, "attempts": attempts,
             "provider_message_id": message_id, "error": error, "reason": reason,
             "at": datetime.now(UTC).isoformat().replace("+00:00", "Z"), "t": time.time()}
+
+
+def _take_waiting(event_id: str, state: PartitionState) -> list[tuple[SimpleNamespace, Reply]]:
+    """The replies waiting for this event's contact, no longer waiting."""
+    waiting = state.get(WAITING, event_id)
+    if not waiting:
+        return []
+    state.delete(WAITING, event_id)
+    state.delete(WAIT_DUE, waiting["due_key"])
+    parked = [_parked(event_id, item) for item in waiting["replies"]]
+    return [(p, Reply.from_json(p.value)) for p in parked]
 
 
 def _parked(event_id: str, item: dict) -> SimpleNamespace:
