@@ -123,6 +123,7 @@ class _Partition:
     emitted: set[tuple[int, int]] = field(default_factory=set)  # from a crashed batch
     floor: dict[str, int] = field(default_factory=dict)  # its checkpoint, kept until passed
     ticked: float = 0.0                         # when the last tick was written
+    sought: int | None = None                   # where a gap sent the consumer back
 
 
 def _tp_name(tp: TopicPartition) -> str:
@@ -357,6 +358,16 @@ class Runner:
         started = time.perf_counter()
         records = [r for r in records if r.offset >= part.next]
         if not records:
+            return
+        if records[0].offset > part.next and part.sought != part.next:
+            # The fetch position is past records this worker has not processed
+            # (fetched, and dropped, while the partition was being taken):
+            # committing this batch would skip them. Read from ``next`` again;
+            # a gap that is still there then is the log's own.
+            log.warning("stream.gap", topic=tp.topic, partition=tp.partition,
+                        expected=part.next, got=records[0].offset)
+            part.sought = part.next
+            self._consumer.seek(tp, part.next)
             return
         state = part.state
         outputs = await self._process(tp, part, records)

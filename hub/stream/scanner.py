@@ -99,7 +99,7 @@ class Scanner:
             for tp, (start, _) in wanted.items():
                 consumer.seek(tp, start)
             out: list = []
-            left = set(wanted)
+            left, passed = set(wanted), set()
             while left:
                 batch = await consumer.getmany(*left, timeout_ms=1000)
                 for tp, records in batch.items():
@@ -111,11 +111,15 @@ class Scanner:
                     elif kept:
                         sink(kept)
                 for tp in list(left):
-                    # Unbounded: past the reported end, and a fetch that brought
-                    # nothing more (the reported end can lie inside the last batch).
-                    if await consumer.position(tp) >= wanted[tp][1] and (
-                            bounded or not batch.get(tp)):
-                        left.discard(tp)
+                    # Unbounded: past the reported end (which can lie inside the
+                    # last batch; a fetch brings whole batches), then one fetch
+                    # more or one that brought nothing. Not "until nothing comes":
+                    # on a partition written to all along that never happened.
+                    if bounded or tp in passed or not batch.get(tp):
+                        if await consumer.position(tp) >= wanted[tp][1]:
+                            left.discard(tp)
+                    elif await consumer.position(tp) >= wanted[tp][1]:
+                        passed.add(tp)
             return out
         finally:
             # Left assigned, the client would keep long-polling these partitions.

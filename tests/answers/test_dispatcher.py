@@ -172,7 +172,12 @@ def test_wechat_token_expiring_mid_stream_is_fetched_again_once(running):
     got = deliveries(bootstrap, after)
     assert {d["status"] for d in got.values()} == {"sent"}
     assert v.wechat.token_fetches == fetches + 1
-    assert [r["errcode"] for r in v.wechat.refused].count(42001) == 1
+    # Replies in flight together all carry the stale token and are each refused
+    # once (CI saw two); what must hold is one fetch, and no reply refused twice.
+    stale = [r for r in v.wechat.refused if r["errcode"] == 42001]
+    assert 1 <= len(stale) <= len(after)
+    sent = [m["touser"] for m in v.wechat.messages]
+    assert all(sent.count(r["to"]["wechat_openid"]) == 1 for r in after)
 
 
 def test_opted_out_survey_is_suppressed_and_a_bad_reply_dead_lettered(running):

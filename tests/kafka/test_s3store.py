@@ -3,9 +3,11 @@ s3:// engine relies on, and listings to the millisecond."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -110,3 +112,33 @@ def test_the_broker_acknowledges_nothing_its_disk_has_not_written(tmp_path):
         asyncio.run(go())
     finally:
         broker.stop()
+
+
+def test_a_read_never_pairs_one_version_with_another_versions_etag(store):
+    """Tansu reads a watermark, then writes it back with If-Match on the ETag it
+    read: an old body under a new ETag would let it move the watermark back."""
+    url, _ = store
+    key = f"{url}/p/watermark.json"
+    httpx.put(key, content=b"0")
+    stop, mismatched = threading.Event(), []
+
+    def write() -> None:
+        with httpx.Client() as client:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                client.put(key, content=str(n).encode() * (1 + n % 7))
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        with httpx.Client() as client:
+            for _ in range(1500):
+                got = client.get(key)
+                body_md5 = hashlib.md5(got.content, usedforsecurity=False).hexdigest()
+                if _etag(got).strip('"') != body_md5:
+                    mismatched.append(got.content)
+    finally:
+        stop.set()
+        writer.join()
+    assert mismatched == []
