@@ -218,8 +218,7 @@ def up_broker(run: Run) -> None:
     _wait_log(up, "routing: a worker joined")
     clients = run.send()
     clients.wait_sent(1 / 3)
-    tansu = [p for p in _children(up.proc.pid) if "tansu" in _cmdline(p)
-             or "calfkit" in _cmdline(p)]
+    tansu = [p for p in _children(up.proc.pid) if "tansu" in _cmdline(p)]
     run.mark("up: broker kill -9")
     os.kill(tansu[0], signal.SIGKILL)
     try:
