@@ -198,17 +198,18 @@ def routed_where(bootstrap: str, match, timeout: float = 60):
     raise AssertionError("no matching routed event")
 
 
-def routed_counts(bootstrap: str) -> dict[str, int]:
-    """How many times each event id was routed, across every hub.routed.* topic."""
+def routed_counts(bootstrap: str, timeout: float = 10) -> dict[str, int]:
+    """How many times each event id was routed, across every hub.routed.* topic
+    (``timeout``: how long the read may take; a busy disk broker wants more)."""
     from collections import Counter
 
     from hub.kafka.topics import ROUTED
 
-    return Counter(ce_id(r) for r in read_topics(bootstrap, ROUTED))
+    return Counter(ce_id(r) for r in read_topics(bootstrap, ROUTED, timeout))
 
 
-def routing_pauses(bootstrap: str, since: float,
-                   until: float | None = None) -> tuple[float, float]:
+def routing_pauses(bootstrap: str, since: float, until: float | None = None,
+                   timeout: float = 10) -> tuple[float, float]:
     """What a fault at ``since`` (epoch seconds) cost routing, from the records'
     own timestamps: the longest gap between consecutive routed records after it
     (the whole group standing still, as in a rebalance), and the longest an
@@ -218,10 +219,10 @@ def routing_pauses(bootstrap: str, since: float,
     from hub.kafka.topics import INTAKE, ROUTED
 
     first: dict[str, int] = {}
-    for r in read_topics(bootstrap, ROUTED):
+    for r in read_topics(bootstrap, ROUTED, timeout):
         key = ce_id(r)
         first[key] = min(first.get(key, r.timestamp), r.timestamp)
-    intake = {ce_id(r): r.timestamp for r in read_topics(bootstrap, [INTAKE])}
+    intake = {ce_id(r): r.timestamp for r in read_topics(bootstrap, [INTAKE], timeout)}
     start, end = since * 1000, (until or float("inf")) * 1000
     after = sorted(t for t in first.values() if start <= t < end)
     before = [t for t in first.values() if t < start]
