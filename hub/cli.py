@@ -106,15 +106,22 @@ def topics() -> None:
 
 @topics.command("create")
 def topics_create() -> None:
-    """Create every contract topic (idempotent)."""
-    from hub.kafka.topics import create_topics
+    """Create every contract topic (idempotent); warn where an existing topic's
+    retention differs from the configured one."""
+    from hub.kafka.retention import drift
+    from hub.kafka.topics import all_topics, create_topics
 
+    settings = _settings()
     try:
-        result = asyncio.run(create_topics(_settings()))
+        result = asyncio.run(create_topics(settings))
+        existing = [s for s in all_topics() if result.get(s.name) == "exists"]
+        warnings = asyncio.run(drift(settings, existing)) if existing else []
     except HubError as err:
         raise click.ClickException(err.message) from err
     for name, state in sorted(result.items()):
         click.echo(f"{state:8} {name}")
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @main.group()
@@ -180,31 +187,83 @@ def demo(wait: float) -> None:
 
 @main.command()
 @click.argument("topic")
-@click.option("--subscriber", help="webhooks of this HUB_SUBSCRIBERS entry that ran out of "
-                                   "attempts")
+@click.option("--subscriber", help="hub.deadletter: webhooks of this HUB_SUBSCRIBERS entry "
+                                   "that ran out of attempts")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
-              help="only dead letters from this time (UTC) on")
-def replay(topic: str, subscriber: str | None, since) -> None:
-    """Send again what is in hub.deadletter once its cause is fixed (idempotent)."""
+              help="only what failed from this time (UTC) on: a dead letter's time, a "
+                   "request's received_at")
+@click.option("--unconfirmed", is_flag=True,
+              help="also replies the vendor may have sent (recorded unconfirmed)")
+def replay(topic: str, subscriber: str | None, since, unconfirmed: bool) -> None:
+    """Send again, once its cause is fixed, what could not go through (idempotent).
+
+    \b
+    hub.deadletter --subscriber NAME  webhooks that ran out of attempts, posted again
+                                      (skips what hub.deliveries says was delivered)
+    hub.deadletter                    undelivered replies, written to hub.replies again
+    hub.raw                           requests the gateway authenticated but refused
+                                      (hub.raw "refused"), parsed and normalized with
+                                      today's code; their events go to hub.intake with
+                                      the original received_at, skipping ids already
+                                      there. Exits 1 while some are still refused.
+    """
     from datetime import UTC
 
-    from hub.kafka.topics import DEADLETTER, all_topics
+    from aiokafka.errors import KafkaError
+
+    from hub.kafka.topics import DEADLETTER, RAW, all_topics
     from hub.webhooks import subscribers
     from hub.webhooks.replay import replay as replay_webhooks
 
+    if topic == RAW:
+        if subscriber or unconfirmed:
+            raise click.ClickException(f"--subscriber and --unconfirmed are for {DEADLETTER}, "
+                                       f"not {RAW}")
+        _replay_raw(since.replace(tzinfo=UTC) if since else None)
+        return
     if topic != DEADLETTER:
-        raise click.ClickException(f"only {DEADLETTER} can be replayed in this version "
-                                   "(hub.raw re-normalization is not built yet)")
-    if not subscriber:
-        raise click.ClickException("name the subscriber: --subscriber NAME")
+        raise click.ClickException(f"{topic} cannot be replayed: name {DEADLETTER} or {RAW}")
     settings = _settings()
+    if not subscriber:
+        from hub.answers.replay import replay as replay_replies
+
+        try:
+            again = asyncio.run(replay_replies(settings, since.replace(tzinfo=UTC)
+                                               if since else None, unconfirmed))
+        except HubError as err:
+            raise click.ClickException(err.message) from err
+        click.echo(f"{again.sent} replies written to hub.replies again (as <reply_id>/replay),"
+                   f" {again.skipped} already replayed, {again.kept} kept back (unconfirmed or "
+                   "not a reply: see hub.deadletter)")
+        return
     found = {s.name: s for s in subscribers.parse(settings.subscribers,
                                                    [t.name for t in all_topics()])}
     if subscriber not in found:
         raise click.ClickException(f"no subscriber {subscriber!r} in HUB_SUBSCRIBERS")
-    done = asyncio.run(replay_webhooks(settings.bootstrap, found[subscriber],
-                                       since.replace(tzinfo=UTC) if since else None))
+    try:
+        done = asyncio.run(replay_webhooks(settings.bootstrap, found[subscriber],
+                                           since.replace(tzinfo=UTC) if since else None))
+    except (KafkaError, OSError) as err:
+        raise click.ClickException(f"Kafka at {settings.bootstrap} is not reachable: "
+                                   f"{err}") from err
     click.echo(f"{done.sent} sent, {done.skipped} already delivered, {done.failed} failed")
+    if done.failed:
+        raise SystemExit(1)
+
+
+def _replay_raw(since) -> None:
+    from hub.gateway.replay import replay as replay_raw
+
+    try:
+        done = asyncio.run(replay_raw(_settings(), since))
+    except HubError as err:
+        raise click.ClickException(err.message) from err
+    for f in done.failed:
+        click.echo(f"still refused: {f.where} {f.path} {f.code}: {f.message}", err=True)
+    ignored = f" ({done.ignored} now read as no customer message)" if done.ignored else ""
+    erased = f", {done.erased} of erased customers not sent" if done.erased else ""
+    click.echo(f"{done.sent} sent, {done.present} already in hub.intake, "
+               f"{len(done.failed)} still refused/failed{erased}{ignored}")
     if done.failed:
         raise SystemExit(1)
 
@@ -325,3 +384,42 @@ def sign(source: str, msg_id: str | None, file) -> None:
         pass
     for name, value in headers.items():
         click.echo(f"{name}: {value}")
+
+
+@main.command()
+@click.option("--phone", help="a phone number in any spelling (139-0000-9999, +86 …)")
+@click.option("--email", help="an e-mail address (case and +tags do not matter)")
+@click.option("--openid", help="a WeChat openid or unionid")
+@click.option("--vin", help="a vehicle identification number (check digit verified)")
+@click.option("--no-check-digit", is_flag=True,
+              help="accept a VIN whose check digit (position 9) does not add up")
+def erase(phone: str | None, email: str | None, openid: str | None, vin: str | None,
+          no_check_digit: bool) -> None:
+    """Erase a customer's personal data (PIPL): tombstones for the customer
+    record(s) and every case, the request recorded on hub-erasures, and what
+    an append-only log still holds said plainly. Idempotent.
+
+    Exit status: 0 erased (or nothing left to erase), 1 nothing matches,
+    2 a bad option, 3 Kafka unreachable."""
+    from hub.erase import audit
+    from hub.erase.identifier import parse
+    from hub.erase.run import erase as run_erase
+    from hub.erase.run import render
+    from hub.errors import BrokerUnavailable
+
+    try:
+        ident = parse(phone=phone, email=email, openid=openid, vin=vin,
+                      check_digit=not no_check_digit)
+    except HubError as err:
+        raise click.UsageError(err.message) from err
+    try:
+        result = asyncio.run(run_erase(_settings(), ident))
+    except BrokerUnavailable as err:
+        click.echo(f"Error: {err.message}; run it again when Kafka answers (a repeated "
+                   "erasure does no harm)", err=True)
+        raise SystemExit(3) from err
+    except HubError as err:
+        raise click.ClickException(err.message) from err
+    click.echo(render(result))
+    if result.outcome == audit.NOT_FOUND:
+        raise SystemExit(1)

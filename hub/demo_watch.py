@@ -93,6 +93,8 @@ async def watch(s: Settings, routed: list[dict], wait_s: float,
             batch = await consumer.getmany(timeout_ms=500)
             for records in batch.values():
                 for r in records:
+                    if r.value is None:
+                        continue  # an erased case (hub erase) is no demo's
                     value = orjson.loads(r.value)
                     ours = (set(value["sample_event_ids"]) & batch_ids if r.topic == ALERTS
                             else value["event_id"] in ids)

@@ -36,14 +36,21 @@ def issue(secret: str, *, dealer: str | None = None, vin: str | None = None,
 
 def read(secret: str, token: str, now: float | None = None) -> dict:
     """The claims of a token: {"dealer", "vin", "exp", "ref"}; raises when forged or expired."""
+    found = claims(secret, token)
+    if (time.time() if now is None else now) > found["exp"]:
+        raise ExpiredToken("this QR code has expired")
+    return found
+
+
+def claims(secret: str, token: str) -> dict:
+    """The claims of a token, expired or not (``hub replay hub.raw`` reads a
+    submission again after its code expired); raises when forged."""
     try:
-        claims = orjson.loads(_fernet(secret).decrypt(token.encode()))
+        raw = orjson.loads(_fernet(secret).decrypt(token.encode()))
     except (InvalidToken, ValueError, orjson.JSONDecodeError) as exc:
         raise InvalidSignature("this QR code is not valid (it may have been altered)") from exc
-    if (time.time() if now is None else now) > claims.get("exp", 0):
-        raise ExpiredToken("this QR code has expired")
     ref = hashlib.sha256(token.encode()).hexdigest()[:12]  # stable, not reversible
-    return {"dealer": claims.get("d"), "vin": claims.get("v"), "exp": claims["exp"], "ref": ref}
+    return {"dealer": raw.get("d"), "vin": raw.get("v"), "exp": raw.get("exp", 0), "ref": ref}
 
 
 def url(public_url: str, token: str) -> str:

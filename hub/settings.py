@@ -36,6 +36,7 @@ DEV_SECRETS: dict[str, str] = {
     "qr_secret": "hubdevqrsecret",
     "aliyun_access_key_secret": "hubdevaliyunsecret",
     "tencent_secret_key": "hubdevtencentsecretkey",
+    "erasure_key": "hubdeverasurekey",
 }
 # 32-byte keys "hub-dev-<source>-secret!!!…", base64; dev only.
 DEV_SOURCE_SECRETS = {
@@ -95,6 +96,8 @@ class Settings(BaseSettings):
         None, description='JSON: name -> {"url", "secret": "whsec_...", "topics": [patterns]}')
     dispatcher_id: str = Field("hub-dispatcher", description="the dispatcher's consumer group")
     dispatcher_concurrency: int = Field(16, ge=1, description="replies sent side by side")
+    reply_wait_s: float = Field(60.0, gt=0, description="how long a reply that names no "
+                                "recipient waits for its event's contact (hub-watch-routed)")
     dispatcher_metrics_port: int = Field(9093, ge=0, description="dispatcher /metrics; 0: none")
     vendor_timeout_s: float = Field(10.0, gt=0, description="one vendor call's timeout")
 
@@ -105,6 +108,13 @@ class Settings(BaseSettings):
     partitions: int = Field(3, ge=1, description="partitions for topics hub creates")
     replication: int = Field(1, ge=1)
     retention_ms: int = Field(7 * 24 * 3600 * 1000)
+    raw_retention_ms: int = Field(
+        30 * 24 * 3600 * 1000, ge=-1,
+        description="how long hub.raw keeps each request as received (audit, replay); "
+                    "-1: forever. Personal data in it lasts this long after `hub erase`")
+    erasure_key: SecretStr = Field(
+        SecretStr(DEV_SECRETS["erasure_key"]),
+        description="keys the hash that `hub erase` records instead of the identifier")
     worker_id: str = Field("hub-worker", description="the router's consumer group")
     state_dir: str | None = Field(
         None, description="the hub's folder: stage tables in state/, the embedded broker's "

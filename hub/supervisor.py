@@ -95,6 +95,26 @@ class Child:
             self.proc.wait()
 
 
+def child_env(settings: Settings, broker: EmbeddedBroker | None) -> dict[str, str]:
+    """The parts' environment. On the embedded broker they are told its
+    address, so each would take it for a cluster and use a cluster's
+    defaults (a 30 s session: a killed worker's partitions waited that long;
+    a 500 ms fetch wait: every hop waited that long on Tansu). They get the
+    embedded ones instead, unless the user set their own."""
+    env = dict(os.environ)
+    if broker is None:
+        return env
+    env["HUB_KAFKA_BOOTSTRAP"] = broker.bootstrap
+    env.setdefault("HUB_KAFKA_SESSION_TIMEOUT_S", f"{settings.session_timeout_s:g}")
+    # Tansu answers a fetch when its wait ends, and on disk each fetch lists
+    # every partition it asks for: the worker's stages and feeds poll about
+    # thirty partitions, and at 50 ms waits the store spent its CPU listing
+    # while routing crawled.
+    wait = settings.fetch_wait_ms or (200 if broker.data_dir is not None else 10)
+    env.setdefault("HUB_FETCH_WAIT_MS", str(wait))
+    return env
+
+
 def banner(settings: Settings, bootstrap: str, broker: EmbeddedBroker | None = None) -> str:
     kafka = f"  kafka      {bootstrap}"
     if broker is not None:
@@ -153,16 +173,9 @@ def up(settings: Settings, broker: EmbeddedBroker | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     code = 0
     try:
-        env = dict(os.environ)
         if broker is not None:
             broker.start()
-            env["HUB_KAFKA_BOOTSTRAP"] = broker.bootstrap
-            if broker.data_dir is not None:
-                # Tansu answers a fetch when its wait ends, and on disk each
-                # fetch lists every partition it asks for: the worker's stages
-                # and feeds poll about thirty partitions, and at 50 ms waits the
-                # store spent its CPU listing while routing crawled.
-                env.setdefault("HUB_FETCH_WAIT_MS", "200")
+        env = child_env(settings, broker)
         bootstrap = env.get("HUB_KAFKA_BOOTSTRAP", settings.bootstrap)
         settings = settings.model_copy(update={"kafka_bootstrap": bootstrap})
         asyncio.run(create_topics(settings))

@@ -53,6 +53,8 @@ def _describe(topic: str, headers: dict[str, str], value: bytes | None) -> str:
         parts.append(f"channel={body['channel']}")
     if "reason" in body:
         parts.append(f"reason={body['reason']}")
+    if isinstance(body.get("refused"), dict):  # hub.raw: kept for `hub replay hub.raw`
+        parts.append(f"refused={body['refused'].get('code')} {body.get('path', '')}")
     text = (body.get("text") or body.get("error") or "").replace("\n", " ")
     if text:
         parts.append(f"“{mask_text(text[:60])}”")

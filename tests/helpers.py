@@ -231,3 +231,39 @@ def routing_pauses(bootstrap: str, since: float, until: float | None = None,
     waited = max((t - intake[k] for k, t in first.items()
                   if start <= t < end and k in intake), default=0)
     return gap / 1000, waited / 1000
+
+
+def delete_topics(bootstrap: str, topics: Iterable[str]) -> None:
+    """Delete topics, as an operator (or a lost broker) would."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    async def go() -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            await admin.delete_topics(list(topics))
+        finally:
+            await admin.close()
+    asyncio.run(go())
+
+
+def records_since(bootstrap: str, before: dict) -> list:
+    """The records written to the partitions of ``before`` (an ``end_offsets``) since then."""
+    return [r for r in read_topics(bootstrap, {tp.topic for tp in before})
+            if r.offset >= before.get(TopicPartition(r.topic, r.partition), 0)]
+
+
+def kept_refused(bootstrap: str, send) -> tuple[httpx.Response, dict]:
+    """Send a request the gateway authenticates and then refuses: its answer,
+    and the one record it kept in hub.raw (``event_id`` null, the refusal);
+    nothing on hub.intake."""
+    from hub.kafka.topics import INTAKE, RAW
+
+    before = end_offsets(bootstrap, [RAW, INTAKE])
+    response = send()
+    new = records_since(bootstrap, before)
+    assert [r.topic for r in new] == [RAW], [(r.topic, r.value[:200]) for r in new]
+    kept = orjson.loads(new[0].value)
+    assert kept["event_id"] is None and kept["refused"]["message"], kept
+    assert kept["refused"]["code"] != "broker_unavailable"
+    return response, kept

@@ -24,6 +24,14 @@ def test_describe_routed_event_is_one_masked_line():
     assert "vip/complaint P1 queue=vip-care risk=4 flags=safety channel=hotline" in line
 
 
+def test_describe_says_what_hub_raw_kept_refused():
+    line = describe("hub.raw", {"ce_id": "c1", "ce_type": "hub.raw.v1"}, orjson.dumps({
+        "event_id": None, "channel": "web", "path": "/v1/channels/web", "body": "{}",
+        "refused": {"code": "invalid_payload", "message": "form_id: Field required"}}))
+    assert line.endswith("hub.raw hub.raw.v1 c1 channel=web refused=invalid_payload "
+                         "/v1/channels/web")
+
+
 def test_describe_survives_non_json():
     assert "hub.raw" in describe("hub.raw", {}, b"\xff\xfe")
 

@@ -24,7 +24,8 @@ side by side; a crash may then leave that many unconfirmed. Retries
 (throttling, 5xx, timeouts) wait 1 s, 5 s, 30 s × ``HUB_RETRY_SCALE`` in
 place: the event's later replies wait with them, keeping them in order.
 WeChat's 45015 (outside the 48-hour window) turns into an SMS when a phone
-is known."""
+is known. A reply that names no recipient goes to its event's
+(:mod:`hub.answers.recipients`)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ import logging
 import os
 import time
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -42,12 +44,14 @@ import structlog
 from prometheus_client import Counter, Histogram
 
 from hub import cloudevents, metrics_server
+from hub.answers import recipients
 from hub.answers.outcome import DeliveryError, GiveUp, OutsideWindow, RetryLater, Sent
+from hub.answers.recipients import CONTACT, WAIT_DUE, WAITING, addressed, filled
 from hub.answers.reply import Reply
 from hub.answers.senders import Senders, first_channel
 from hub.errors import ConfigError, HubError, InvalidPayload
 from hub.event import utcnow
-from hub.kafka.topics import DEADLETTER, DELIVERIES, REPLIES, all_topics
+from hub.kafka.topics import DEADLETTER, DELIVERIES, REPLIES, WATCH_ROUTED, all_topics
 from hub.settings import Settings
 from hub.stream.config import options
 from hub.stream.records import Output, dead_letter
@@ -66,18 +70,27 @@ DELIVERED = Counter("hub_deliveries_total", "replies by what became of them",
                     ["channel", "provider", "status"])
 ATTEMPTS = Counter("hub_delivery_attempts_total", "vendor calls", ["channel", "provider",
                                                                    "result"])
+WAITED = Counter("hub_replies_waited_total", "replies without a recipient that waited for "
+                 "their event's contact, by how the wait ended", ["end"])
 ROUTED_TO_SENT = Histogram("hub_reply_sent_seconds", "reply written -> vendor accepted",
                            buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 120))
 
 
 class DispatcherStage:
-    inputs = (REPLIES,)
+    inputs = (REPLIES, WATCH_ROUTED)
     outputs = (DELIVERIES, DEADLETTER)
     deadletter = DEADLETTER
+    tick_s = 1.0  # replies waiting for their event's contact are failed on ticks
+    # What the table forgets, and when: outcomes and intents once no crash can
+    # make a reply come round again, contacts after a month.
+    expiring = {OUTCOME: 7 * 86400.0, INTENT: 7 * 86400.0,
+                CONTACT: recipients.CONTACT_DAYS * 86400.0}
 
     def __init__(self, name: str, senders: Senders, retry_scale: float,
-                 failpoint: str | None = None, concurrency: int = 1) -> None:
+                 failpoint: str | None = None, concurrency: int = 1,
+                 reply_wait_s: float = 60.0) -> None:
         self.name, self.senders, self.retry_scale = name, senders, retry_scale
+        self.ticks, self.reply_wait_s = f"{name}-ticks", reply_wait_s
         # Replies of different events go side by side (the runner keeps each
         # event's in order): a vendor call is mostly waiting.
         self.concurrency = concurrency
@@ -88,13 +101,23 @@ class DispatcherStage:
         """The reply id: a reply written twice upstream is sent once. (A reply
         processed again after a crash is the same record: the outcome table
         covers that.)"""
+        if record.topic != REPLIES:
+            return None
         try:
             body = orjson.loads(record.value or b"")
         except orjson.JSONDecodeError:
             return None
         return str(body["reply_id"]) if isinstance(body, dict) and body.get("reply_id") else None
 
+    def next_due(self, state: PartitionState) -> float | None:
+        key = state.first_key(WAIT_DUE)
+        return float(key.split("|", 1)[0]) if key else None
+
     async def process(self, record: Any, state: PartitionState) -> list[Output]:
+        if record.topic == self.ticks:
+            return self._give_up_waiting(orjson.loads(record.value)["at"], state)
+        if record.topic == WATCH_ROUTED:
+            return await self._contact(record, state)
         try:
             reply = Reply.from_json(record.value)
         except InvalidPayload as exc:
@@ -104,8 +127,81 @@ class DispatcherStage:
         structlog.contextvars.bind_contextvars(event_id=reply.event_id, reply_id=reply.reply_id)
         outcome = state.get(OUTCOME, reply.reply_id)
         if outcome is None:
+            # Addressed acknowledgements and agent replies need nothing of it
+            # (an opt-out bars only surveys and callbacks).
+            needs = not addressed(reply) or reply.kind in ("survey", "callback")
+            contact = state.get(CONTACT, reply.event_id) if needs else None
+            if contact is None and not addressed(reply):
+                self._wait(record, reply, state)
+                return []
+            reply = filled(reply, contact) if contact else reply
             outcome = await self._outcome(reply, state)
         return self._outputs(record, reply, outcome)
+
+    # ---- the event's own recipient ---------------------------------------
+
+    async def _contact(self, record: Any, state: PartitionState) -> list[Output]:
+        event_id = (record.key or b"").decode(errors="replace")
+        structlog.contextvars.bind_contextvars(event_id=event_id)
+        if record.value is None:  # erased: forget the way to the customer
+            state.delete(CONTACT, event_id)
+            return self._fail_waiting(event_id, state, "the event's contact was erased")
+        contact = recipients.contact_of(record.value)
+        if contact is None:
+            return []
+        state.put(CONTACT, event_id, contact)
+        waiting = state.get(WAITING, event_id)
+        if not waiting:
+            return []
+        state.delete(WAITING, event_id)
+        state.delete(WAIT_DUE, waiting["due_key"])
+        outs = []
+        for item in waiting["replies"]:
+            parked = _parked(event_id, item)
+            reply = filled(Reply.from_json(parked.value), contact)
+            structlog.contextvars.bind_contextvars(reply_id=reply.reply_id)
+            outcome = state.get(OUTCOME, reply.reply_id) or await self._outcome(reply, state)
+            outs += self._outputs(parked, reply, outcome)
+        return outs
+
+    def _wait(self, record: Any, reply: Reply, state: PartitionState) -> None:
+        """A reply without a recipient whose event's contact has not come yet."""
+        waiting = state.get(WAITING, reply.event_id)
+        if waiting is None:
+            until = time.time() + self.reply_wait_s
+            waiting = {"due_key": recipients.wait_key(until, reply.event_id), "replies": []}
+            state.put(WAIT_DUE, waiting["due_key"], 1)
+        log.info("reply.waiting_for_contact", wait_s=self.reply_wait_s)
+        WAITED.labels("waiting").inc()
+        state.put(WAITING, reply.event_id, {**waiting, "replies": [*waiting["replies"], {
+            "value": record.value.decode(), "topic": record.topic,
+            "partition": record.partition, "offset": record.offset}]})
+
+    def _give_up_waiting(self, at: float, state: PartitionState) -> list[Output]:
+        outs: list[Output] = []
+        for key in state.keys_upto(WAIT_DUE, f"{at:017.3f}|~"):
+            state.delete(WAIT_DUE, key)
+            event_id = key.split("|", 1)[1]
+            outs += self._fail_waiting(event_id, state, f"no recipient on the reply and no "
+                                       f"routed event {event_id} within "
+                                       f"{self.reply_wait_s:g} s")
+        return outs
+
+    def _fail_waiting(self, event_id: str, state: PartitionState, why: str) -> list[Output]:
+        waiting = state.get(WAITING, event_id)
+        if not waiting:
+            return []
+        state.delete(WAITING, event_id)
+        state.delete(WAIT_DUE, waiting["due_key"])
+        outs = []
+        for item in waiting["replies"]:
+            parked = _parked(event_id, item)
+            reply = Reply.from_json(parked.value)
+            outcome = _record(reply.channel, None, "failed", 0, error=why, reason="no_recipient")
+            state.put(OUTCOME, reply.reply_id, outcome)
+            WAITED.labels("no_recipient").inc()
+            outs += self._outputs(parked, reply, outcome)
+        return outs
 
     async def _outcome(self, reply: Reply, state: PartitionState) -> dict:
         intent = state.get(INTENT, reply.reply_id)
@@ -211,7 +307,14 @@ def _record(channel: str | None, provider: str | None, status: str, attempts: in
             reason: str | None = None) -> dict:
     return {"channel": channel, "provider": provider, "status": status, "attempts": attempts,
             "provider_message_id": message_id, "error": error, "reason": reason,
-            "at": datetime.now(UTC).isoformat().replace("+00:00", "Z")}
+            "at": datetime.now(UTC).isoformat().replace("+00:00", "Z"), "t": time.time()}
+
+
+def _parked(event_id: str, item: dict) -> SimpleNamespace:
+    """A waiting reply as the record it came in (what a dead letter keeps)."""
+    return SimpleNamespace(topic=item["topic"], partition=item["partition"],
+                           offset=item["offset"], key=event_id.encode(),
+                           value=item["value"].encode())
 
 
 def _sent(channel: str, sent: Sent, attempts: int) -> dict:
@@ -236,7 +339,7 @@ async def serve(settings: Settings) -> None:
     async with httpx.AsyncClient(timeout=settings.vendor_timeout_s) as http:
         stage = DispatcherStage(settings.dispatcher_id, Senders(settings, http),
                                 settings.retry_scale, settings.failpoint,
-                                settings.dispatcher_concurrency)
+                                settings.dispatcher_concurrency, settings.reply_wait_s)
         runner = Runner(stage, options(settings))
         # Webhooks to ticket systems (§11): a stage per subscriber, so one that
         # fails holds up nobody else.

@@ -1,8 +1,16 @@
 """What every connector is, and the shared base for Standard-Webhooks JSON pushes.
 
-A connector turns one HTTP request into zero or more :class:`Received`
-payloads (raising a :class:`~hub.errors.HubError` when it must refuse), and
-turns the ingest outcome back into the answer its upstream expects.
+A connector checks that one HTTP request comes from its upstream
+(``authenticate``), turns it into zero or more :class:`Received` payloads
+(``parse``), each raising a :class:`~hub.errors.HubError` when it must refuse,
+and turns the ingest outcome back into the answer its upstream expects.
+
+The two steps are apart because their refusals are kept apart: a request
+refused by ``authenticate`` is stored nowhere (anyone can post garbage), one
+refused by ``parse`` (or by its normalizer) came from the upstream and is kept
+in ``hub.raw`` before the refusal is answered, so ``hub replay hub.raw`` can
+read it again once the cause is fixed. Replay calls ``parse`` only: hub.raw
+keeps credentials redacted, and the request was authenticated when it came.
 """
 
 from __future__ import annotations
@@ -55,8 +63,14 @@ class Connector(ABC):
         self.settings = settings
 
     @abstractmethod
-    async def receive(self, request: Request, body: bytes) -> list[Received]:
-        """Authenticate and parse one request; raise a HubError to refuse it."""
+    async def authenticate(self, request: Request, body: bytes) -> None:
+        """Refuse (raise a HubError) a request that is not from the upstream:
+        signature, token, timestamp, and what reading them needs."""
+
+    @abstractmethod
+    async def parse(self, request: Request, body: bytes) -> list[Received]:
+        """The upstream messages of an authenticated request; raise a HubError
+        to refuse it. Must not depend on credentials: replay has them redacted."""
 
     def pages(self) -> list[tuple[str, Callable[[Request], Awaitable[Response]]]]:
         """Pages a channel serves to people (the QR form), as (path, endpoint)."""
@@ -92,15 +106,17 @@ def parse_json_object(body: bytes) -> dict:
     return value
 
 
-def verify_pushed(connector: Connector, request: Request) -> None:
-    """Providers that sign nothing (Aliyun SMS, Tencent SMS, Tencent CCC) carry
-    ``HUB_PUSH_TOKEN`` in the ``token`` query parameter of the callback URL and
-    post JSON. Token first: an unauthenticated caller learns nothing."""
-    given = request.query_params.get("token", "")
-    expected = connector.settings.push_token.get_secret_value()
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise InvalidSignature("missing or wrong token query parameter")
-    require_json(request)
+class PushedJson(Connector):
+    """A JSON push from a provider that signs nothing (Aliyun SMS, Tencent SMS,
+    Tencent CCC): the callback URL carries ``HUB_PUSH_TOKEN`` in its ``token``
+    query parameter. Token first, media type in ``parse``: an unauthenticated
+    caller learns nothing."""
+
+    async def authenticate(self, request: Request, body: bytes) -> None:
+        given = request.query_params.get("token", "")
+        expected = self.settings.push_token.get_secret_value()
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise InvalidSignature("missing or wrong token query parameter")
 
 
 def parse_json(body: bytes) -> Any:
@@ -110,24 +126,25 @@ def parse_json(body: bytes) -> Any:
         raise InvalidPayload(f"body is not valid JSON: {exc}") from exc
 
 
-def verify_signed(connector: Connector, source: str, request: Request, body: bytes,
-                  content_type: str | None = None) -> None:
-    """Standard Webhooks check with the source's secret, then the media type.
-    Signature first: an unsigned caller learns nothing."""
-    signatures.verify(connector.settings.source_secret(source), body,
-                                    request.headers,
-                                    tolerance_s=connector.settings.webhook_tolerance_s)
-    if content_type is None:
-        require_json(request)
-    elif request.headers.get("content-type", "").split(";")[0].strip().lower() != content_type:
+def require_media_type(request: Request, content_type: str) -> None:
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != content_type:
         raise UnsupportedMediaType(f"expected {content_type}")
 
 
-class StandardWebhookJson(Connector):
-    """A JSON push signed per Standard Webhooks with the channel's source secret."""
+class StandardWebhook(Connector):
+    """A push signed per Standard Webhooks with the channel's source secret.
+    Signature first, media type in ``parse``: an unsigned caller learns nothing."""
 
     source: ClassVar[str]
 
-    async def receive(self, request: Request, body: bytes) -> list[Received]:
-        verify_signed(self, self.source, request, body)
+    async def authenticate(self, request: Request, body: bytes) -> None:
+        signatures.verify(self.settings.source_secret(self.source), body, request.headers,
+                          tolerance_s=self.settings.webhook_tolerance_s)
+
+
+class StandardWebhookJson(StandardWebhook):
+    """A JSON object, signed per Standard Webhooks."""
+
+    async def parse(self, request: Request, body: bytes) -> list[Received]:
+        require_json(request)
         return [Received(parse_json_object(body))]

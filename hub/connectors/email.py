@@ -4,11 +4,11 @@ Webhooks with source secret ``email``. Mail over SMTP is :mod:`hub.smtp`."""
 
 from fastapi import Request
 
-from hub.connectors.base import Connector, Received, verify_signed
+from hub.connectors.base import Received, StandardWebhook, require_media_type
 from hub.connectors.docs import STANDARD_WEBHOOKS, Body, Doc
 
 
-class EmailConnector(Connector):
+class EmailConnector(StandardWebhook):
     channel = "email"
     source = "email"
     path = "/v1/channels/email"
@@ -18,6 +18,6 @@ class EmailConnector(Connector):
                 bodies=(Body("message/rfc822", {"type": "string", "format": "binary"}),),
                 security=(STANDARD_WEBHOOKS,)),)
 
-    async def receive(self, request: Request, body: bytes) -> list[Received]:
-        verify_signed(self, self.source, request, body, "message/rfc822")
+    async def parse(self, request: Request, body: bytes) -> list[Received]:
+        require_media_type(request, "message/rfc822")
         return [Received({"rfc822": body}, kind="email")]

@@ -12,10 +12,10 @@ from fastapi.responses import JSONResponse, Response
 
 from hub.connectors.base import (
     Accepted,
-    Connector,
+    PushedJson,
     Received,
     parse_json_object,
-    verify_pushed,
+    require_json,
 )
 from hub.connectors.docs import PUSH_TOKEN, TOKEN_ERRORS, Answer, Body, Doc, Param, constant
 from hub.errors import InvalidPayload
@@ -26,7 +26,7 @@ ACK = {"ErrCode": 0, "ErrMsg": "ok"}
 ACTIONS = ("cdr", "record", "voicemail")
 
 
-class TencentCccConnector(Connector):
+class TencentCccConnector(PushedJson):
     channel = "hotline"
     path = "/v1/channels/hotline/tencent-ccc"
     summary = "Tencent Cloud Contact Center CDR push (action=cdr)"
@@ -42,8 +42,8 @@ class TencentCccConnector(Connector):
                 answers=(Answer(200, "application/json", "CCC's acknowledgement: stored",
                                 constant(ACK), ACK),)),)
 
-    async def receive(self, request: Request, body: bytes) -> list[Received]:
-        verify_pushed(self, request)
+    async def parse(self, request: Request, body: bytes) -> list[Received]:
+        require_json(request)
         payload = parse_json_object(body)
         action = request.query_params.get("action", "cdr")
         if action not in ACTIONS:

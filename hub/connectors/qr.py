@@ -15,7 +15,6 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-import orjson
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
@@ -24,7 +23,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from hub import qr
-from hub.connectors.base import Accepted, Connector, Received
+from hub.connectors.base import Accepted, Connector, Received, parse_json_object
 from hub.connectors.docs import Answer, Body, Doc, Param, ref
 from hub.connectors.qr_pages import done_page, error_page, form_page, language
 from hub.errors import (
@@ -55,6 +54,23 @@ async def _form(request: Request, body: bytes) -> Any:
         return await Request(request.scope, replay).form()
     except (HTTPException, MultiPartException, ValueError) as exc:  # no boundary, bad parts
         raise InvalidPayload(f"the form cannot be read: {exc}") from exc
+
+
+async def _fields(request: Request, body: bytes) -> tuple[dict, dict | None]:
+    """The submitted fields, and the photo's metadata when there is one."""
+    ctype = _ctype(request)
+    if ctype in _FORMS:
+        form = await _form(request, body)
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        upload = form.get("photo")
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = await upload.read()
+            return fields, {"filename": upload.filename, "content_type": upload.content_type,
+                            "size": len(data)}
+        return fields, None
+    if ctype == "application/json":
+        return parse_json_object(body), None
+    raise UnsupportedMediaType("send a form or JSON")
 
 
 class QrAccepted(BaseModel):
@@ -128,30 +144,18 @@ class QrConnector(Connector):
 
         return [("/q/{token}", landing)]
 
-    async def receive(self, request: Request, body: bytes) -> list[Received]:
-        ctype = _ctype(request)
-        photo = None
-        if ctype in _FORMS:
-            form = await _form(request, body)
-            fields = {k: v for k, v in form.items() if isinstance(v, str)}
-            upload = form.get("photo")
-            if isinstance(upload, UploadFile) and upload.filename:
-                data = await upload.read()
-                photo = {"filename": upload.filename, "content_type": upload.content_type,
-                         "size": len(data)}
-        elif ctype == "application/json":
-            try:
-                fields = orjson.loads(body)
-            except orjson.JSONDecodeError as exc:
-                raise InvalidPayload("body is not valid JSON") from exc
-            if not isinstance(fields, dict):
-                raise InvalidPayload("body must be a JSON object")
-        else:
-            raise UnsupportedMediaType("send a form or JSON")
+    async def authenticate(self, request: Request, body: bytes) -> None:
+        # The token is a field of the body: no readable body, nothing to check.
+        # Over the limits is refused here too: a flood is not kept in hub.raw.
+        fields, _ = await _fields(request, body)
         claims = qr.read(self._secret, str(fields.get("token") or ""))
         address = request.client.host if request.client else "unknown"
         if not self.per_code.allow(claims["ref"]) or not self.per_address.allow(address):
             raise RateLimited("too many submissions, please try again in a few minutes")
+
+    async def parse(self, request: Request, body: bytes) -> list[Received]:
+        fields, photo = await _fields(request, body)
+        claims = qr.claims(self._secret, str(fields.get("token") or ""))
         return [Received({**fields, "claims": claims, "photo": photo}, kind="qr")]
 
     def answer(self, accepted: list[Accepted], request: Request) -> Response:

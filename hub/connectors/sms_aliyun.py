@@ -13,10 +13,10 @@ from pydantic import Field
 
 from hub.connectors.base import (
     Accepted,
-    Connector,
+    PushedJson,
     Received,
     parse_json,
-    verify_pushed,
+    require_json,
 )
 from hub.connectors.docs import PUSH_TOKEN, TOKEN_ERRORS, Answer, Body, Doc, constant
 from hub.errors import InvalidPayload
@@ -25,7 +25,7 @@ from hub.normalizers.sms import AliyunReport
 ACK = {"code": 0, "msg": "接收成功"}
 
 
-class AliyunSmsConnector(Connector):
+class AliyunSmsConnector(PushedJson):
     channel = "sms"
     source = "sms:aliyun"
     path = "/v1/channels/sms/aliyun"
@@ -37,8 +37,8 @@ class AliyunSmsConnector(Connector):
                 answers=(Answer(200, "application/json", "Aliyun's acknowledgement: stored",
                                 constant(ACK), ACK),)),)
 
-    async def receive(self, request: Request, body: bytes) -> list[Received]:
-        verify_pushed(self, request)
+    async def parse(self, request: Request, body: bytes) -> list[Received]:
+        require_json(request)
         reports = parse_json(body)
         if not isinstance(reports, list) or not reports:
             raise InvalidPayload("expected a non-empty JSON array of reports")

@@ -9,10 +9,10 @@ from fastapi.responses import JSONResponse, Response
 
 from hub.connectors.base import (
     Accepted,
-    Connector,
+    PushedJson,
     Received,
     parse_json_object,
-    verify_pushed,
+    require_json,
 )
 from hub.connectors.docs import PUSH_TOKEN, TOKEN_ERRORS, Answer, Body, Doc, constant
 from hub.normalizers.sms import TencentReply
@@ -20,7 +20,7 @@ from hub.normalizers.sms import TencentReply
 ACK = {"result": 0, "errmsg": "OK"}
 
 
-class TencentSmsConnector(Connector):
+class TencentSmsConnector(PushedJson):
     channel = "sms"
     source = "sms:tencent"
     path = "/v1/channels/sms/tencent"
@@ -32,8 +32,8 @@ class TencentSmsConnector(Connector):
                 answers=(Answer(200, "application/json", "Tencent's acknowledgement: stored",
                                 constant(ACK), ACK),)),)
 
-    async def receive(self, request: Request, body: bytes) -> list[Received]:
-        verify_pushed(self, request)
+    async def parse(self, request: Request, body: bytes) -> list[Received]:
+        require_json(request)
         return [Received(parse_json_object(body))]
 
     def answer(self, accepted: list[Accepted], request: Request) -> Response:

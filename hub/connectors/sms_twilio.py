@@ -46,6 +46,16 @@ def url_variants(url: str) -> list[str]:
     return list(dict.fromkeys(variants))
 
 
+def form_params(request: Request, body: bytes) -> list[tuple[str, str]]:
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != "application/x-www-form-urlencoded":
+        raise UnsupportedMediaType("Twilio posts application/x-www-form-urlencoded")
+    try:
+        return parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidPayload("body is not a valid form") from exc
+
+
 class TwilioSmsConnector(Connector):
     channel = "sms"
     source = "sms:twilio"
@@ -62,21 +72,18 @@ class TwilioSmsConnector(Connector):
         url = self.settings.public_url.rstrip("/") + request.url.path
         return f"{url}?{request.url.query}" if request.url.query else url
 
-    async def receive(self, request: Request, body: bytes) -> list[Received]:
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if ctype != "application/x-www-form-urlencoded":
-            raise UnsupportedMediaType("Twilio posts application/x-www-form-urlencoded")
-        try:
-            params = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise InvalidPayload("body is not a valid form") from exc
+    async def authenticate(self, request: Request, body: bytes) -> None:
+        # The signature covers the form's fields: no form, nothing to check it over.
+        params = form_params(request, body)
         given = request.headers.get("x-twilio-signature", "")
         token = self.settings.twilio_auth_token.get_secret_value()
         if not given or not any(
                 hmac.compare_digest(given.encode(), twilio_signature(token, u, params).encode())
                 for u in url_variants(self.public_url(request))):
             raise InvalidSignature("X-Twilio-Signature does not match")
-        return [Received(dict(params))]
+
+    async def parse(self, request: Request, body: bytes) -> list[Received]:
+        return [Received(dict(form_params(request, body)))]
 
     def answer(self, accepted: list[Accepted], request: Request) -> Response:
         return Response(EMPTY_TWIML, status_code=200, media_type="text/xml")

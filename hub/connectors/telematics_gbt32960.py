@@ -8,12 +8,12 @@ is ever dropped behind a 202."""
 
 from fastapi import Request
 
-from hub.connectors.base import Connector, Received, verify_signed
+from hub.connectors.base import Received, StandardWebhook, require_media_type
 from hub.connectors.docs import STANDARD_WEBHOOKS, Body, Doc
 from hub.gbt32960 import parse_frames
 
 
-class Gbt32960Connector(Connector):
+class Gbt32960Connector(StandardWebhook):
     channel = "telematics"
     source = "telematics"
     path = "/v1/channels/telematics/gbt32960"
@@ -27,7 +27,7 @@ class Gbt32960Connector(Connector):
                              ("telematics/gbt32960_alarm.hex",)),),
                 security=(STANDARD_WEBHOOKS,)),)
 
-    async def receive(self, request: Request, body: bytes) -> list[Received]:
-        verify_signed(self, self.source, request, body, "application/octet-stream")
+    async def parse(self, request: Request, body: bytes) -> list[Received]:
+        require_media_type(request, "application/octet-stream")
         return [Received(frame.as_dict(), kind=f"gbt32960:{frame.command_name}")
                 for frame in parse_frames(body)]

@@ -8,6 +8,7 @@ import gc
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any, Literal
 
 import structlog
@@ -18,9 +19,9 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from hub.channels import CHANNELS, ChannelSpec
-from hub.connectors.base import Connector
+from hub.connectors.base import Connector, Received
 from hub.errors import BrokerUnavailable, HubError, PayloadTooLarge
-from hub.event import utcnow
+from hub.event import Event, utcnow
 from hub.gateway.ingest import Ingest, request_meta
 from hub.gateway.metrics import LATENCY, REQUESTS
 from hub.gateway.openapi import install as install_openapi
@@ -49,6 +50,26 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+async def _read_authenticated(connector: Connector, spec: ChannelSpec, ingest: Ingest,
+                              request: Request, body: bytes, received_at: datetime
+                              ) -> tuple[list[Received], list[Event | None]]:
+    """Parse and normalize an authenticated request. One that fails is kept in
+    hub.raw (acks=all) before its refusal is answered, so nothing the
+    upstream sent is lost to a bug here; if it cannot be kept, the answer is
+    503 and the upstream sends it again."""
+    try:
+        received = await connector.parse(request, body)
+        return received, [spec.normalize(r.payload, received_at) for r in received]
+    except Exception as exc:
+        # A bug is kept too (the point of replay), by its type only: messages
+        # of library exceptions can quote the payload.
+        error = exc if isinstance(exc, HubError) \
+            else HubError(f"unexpected error: {type(exc).__name__}")
+        await ingest.store_refused(request_meta(request), body, connector.channel, error,
+                                   received_at)
+        raise
+
+
 def _handler(connector: Connector, spec: ChannelSpec, ingest: Ingest,
              settings: Settings) -> Handler:
     async def handle(request: Request) -> Response:
@@ -60,9 +81,10 @@ def _handler(connector: Connector, spec: ChannelSpec, ingest: Ingest,
                     outcome = "verified"
                     return await connector.handle_get(request)
                 body = await read_body(request, connector.max_body_bytes or settings.max_body_bytes)
-                received = await connector.receive(request, body)
+                await connector.authenticate(request, body)  # refused here: stored nowhere
                 received_at = utcnow()
-                normalized = [spec.normalize(r.payload, received_at) for r in received]
+                received, normalized = await _read_authenticated(
+                    connector, spec, ingest, request, body, received_at)
                 events = [e for e in normalized if e is not None]
                 if len(events) < len(normalized):
                     # Pushes that carry no customer message (unsubscribe, menu views...).

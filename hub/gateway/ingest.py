@@ -1,10 +1,13 @@
 """Durable intake, for HTTP and SMTP alike: the raw request to ``hub.raw``
 and each normalized event to ``hub.intake``, both acknowledged by Kafka
-(acks=all) before anyone answers."""
+(acks=all) before anyone answers. An authenticated request the hub could not
+read goes to ``hub.raw`` alone, with ``event_id`` null and the refusal, before
+the refusal is answered: ``hub replay hub.raw`` reads it again once fixed."""
 
 from __future__ import annotations
 
 import base64
+import uuid
 from collections import OrderedDict
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
@@ -14,6 +17,7 @@ from fastapi import Request
 
 from hub import cloudevents
 from hub.connectors.base import Accepted
+from hub.errors import HubError
 from hub.event import Event
 from hub.gateway.metrics import EVENTS
 from hub.kafka.bus import Bus
@@ -63,21 +67,32 @@ def request_meta(request: Request) -> dict:
                         for k, v in request.headers.items()}}
 
 
-def raw_record(meta: dict, body: bytes, event: Event, index: int,
-               received_at: datetime) -> bytes:
+def raw_record(meta: dict, body: bytes, event_id: str | None, channel: str, index: int,
+               received_at: datetime, refused: HubError | None = None) -> bytes:
     try:
         text, b64 = body.decode("utf-8"), None
     except UnicodeDecodeError:
         text, b64 = None, base64.b64encode(body).decode()
-    return orjson.dumps({
-        "event_id": event.event_id,
-        "channel": event.channel,
+    record = {
+        "event_id": event_id,
+        "channel": channel,
         "received_at": received_at,
         **meta,
         "item": index,
         "body": text,
         "body_base64": b64,
-    })
+    }
+    if refused is not None:
+        record["refused"] = {"code": refused.code, "message": refused.message}
+    return orjson.dumps(record)
+
+
+def intake_record(event: Event, received_at: datetime) -> tuple:
+    """The event as ``hub.intake`` keeps it, for ``Bus.publish_many``."""
+    return (INTAKE, event.event_id, event.to_json(),
+            cloudevents.headers(id=event.event_id, source=f"/hub/gateway/{event.channel}",
+                                type="hub.event.v1", time=received_at,
+                                subject=event.channel_message_id), None)
 
 
 class Ingest:
@@ -89,15 +104,13 @@ class Ingest:
                     received_at: datetime) -> list[Accepted]:
         records = []
         for index, event in enumerate(events):
-            source = f"/hub/gateway/{event.channel}"
             records.append((RAW, event.event_id,
-                            raw_record(meta, body, event, index, received_at),
-                            cloudevents.headers(id=event.event_id, source=source,
+                            raw_record(meta, body, event.event_id, event.channel, index,
+                                       received_at),
+                            cloudevents.headers(id=event.event_id,
+                                                source=f"/hub/gateway/{event.channel}",
                                                 type="hub.raw.v1", time=received_at), None))
-            records.append((INTAKE, event.event_id, event.to_json(),
-                            cloudevents.headers(id=event.event_id, source=source,
-                                                type="hub.event.v1", time=received_at,
-                                                subject=event.channel_message_id), None))
+            records.append(intake_record(event, received_at))
         await self.bus.publish_many(records)
         accepted = []
         for event in events:
@@ -106,3 +119,13 @@ class Ingest:
             EVENTS.labels(event.channel, "duplicate" if duplicate else "accepted").inc()
             accepted.append(Accepted(event.event_id, duplicate))
         return accepted
+
+    async def store_refused(self, meta: dict, body: bytes, channel: str, error: HubError,
+                            received_at: datetime) -> None:
+        """Keep an authenticated request that is about to be refused. No event
+        id (there is no event), so no key: the record lands on any partition."""
+        await self.bus.publish(RAW, None, raw_record(meta, body, None, channel, 0, received_at,
+                                                     error),
+                               cloudevents.headers(id=str(uuid.uuid4()),
+                                                   source=f"/hub/gateway/{channel}",
+                                                   type="hub.raw.v1", time=received_at))

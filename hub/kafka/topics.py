@@ -29,6 +29,9 @@ WATCH_ROUTED = "hub-watch-routed"
 # Internal: one record per alert dimension of each routed event, keyed by the
 # dimension, so one partition holds a dimension's whole window.
 ALERT_DIMENSIONS = "hub-alerts-dimensions"
+# Internal: one record per `hub erase` request, kept forever (the proof that
+# it was done); it holds no identifier in clear (hub.erase.audit).
+ERASURES = "hub-erasures"
 
 ROUTED = tuple(routed_topic(tier, t) for tier in TIERS for t in TYPES)
 
@@ -46,7 +49,17 @@ def all_topics() -> list[TopicSpec]:
     plain = [RAW, INTAKE, TICKET_UPDATES, ESCALATIONS, ALERTS, REPLIES, DELIVERIES, DEADLETTER,
              WATCH_ROUTED, ALERT_DIMENSIONS, *ROUTED]
     return [TopicSpec(CUSTOMERS, compacted=True), TopicSpec(CASES, compacted=True)] + [
-        TopicSpec(n) for n in plain]
+        TopicSpec(n) for n in plain] + [TopicSpec(ERASURES, config={"retention.ms": "-1"})]
+
+
+def topic_config(spec: TopicSpec, settings: Settings) -> dict[str, str]:
+    """The configs ``hub topics create`` gives a topic: compaction, or the
+    retention of HUB_RETENTION_MS (HUB_RAW_RETENTION_MS for hub.raw, whose
+    requests as received hold personal data that `hub erase` cannot reach)."""
+    if spec.compacted:
+        return {"cleanup.policy": "compact"} | spec.config
+    retention = settings.raw_retention_ms if spec.name == RAW else settings.retention_ms
+    return {"retention.ms": str(retention)} | spec.config
 
 
 CONTRACT_TOPICS = frozenset(spec.name for spec in all_topics())
@@ -72,13 +85,8 @@ def topic_problems(counts: Mapping[str, int], partitions: int,
     return problems
 
 
-async def create_topics(settings: Settings) -> dict[str, str]:
-    """Create every topic; existing ones are left alone. Returns name ->
-    created|exists|recreated. On a broker the hub started itself, a contract
-    topic with the wrong partition count is deleted and created again: Tansu
-    made it on first mention after losing its topics, and it holds nothing
-    the hub acknowledged (the gateway refuses writes to it). On a real
-    cluster nothing is ever deleted; the gateway's /readyz names the topic."""
+async def started_admin(settings: Settings) -> AIOKafkaAdminClient:
+    """An admin client that reached the broker; the caller closes it."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap,
                                 request_timeout_ms=10_000, **client_kwargs(settings))
     try:
@@ -86,6 +94,17 @@ async def create_topics(settings: Settings) -> dict[str, str]:
     except KafkaError as exc:
         await admin.close()
         raise BrokerUnavailable(f"cannot reach Kafka at {settings.bootstrap}") from exc
+    return admin
+
+
+async def create_topics(settings: Settings) -> dict[str, str]:
+    """Create every topic; existing ones are left alone. Returns name ->
+    created|exists|recreated. On a broker the hub started itself, a contract
+    topic with the wrong partition count is deleted and created again: Tansu
+    made it on first mention after losing its topics, and it holds nothing
+    the hub acknowledged (the gateway refuses writes to it). On a real
+    cluster nothing is ever deleted; the gateway's /readyz names the topic."""
+    admin = await started_admin(settings)
     try:
         meta = (await admin._get_cluster_metadata()).to_object()
         brokers = len(meta["brokers"])
@@ -102,12 +121,8 @@ async def create_topics(settings: Settings) -> dict[str, str]:
             await admin.delete_topics(wrong)
         else:
             wrong = []
-        new = []
-        for spec in all_topics():
-            cfg = {"cleanup.policy": "compact"} if spec.compacted else {
-                "retention.ms": str(settings.retention_ms)}
-            new.append(NewTopic(spec.name, settings.partitions, settings.replication,
-                                topic_configs=cfg | spec.config))
+        new = [NewTopic(spec.name, settings.partitions, settings.replication,
+                        topic_configs=topic_config(spec, settings)) for spec in all_topics()]
         response = await admin.create_topics(new)
         result = {}
         for name, code, *_ in response.topic_errors:

@@ -481,8 +481,8 @@ class Runner:
 
     async def _housekeeping(self) -> None:
         """Every few seconds: fresher bounds (shorter recovery scans), lag,
-        and seen keys past the horizon forgotten (tombstones let Kafka
-        compact them away)."""
+        and seen keys past the horizon and the stage's expiring entries
+        forgotten (tombstones let Kafka compact them away)."""
         await self._refresh_bounds()
         consumer = self._consumer
         async with self._lock:
@@ -491,14 +491,22 @@ class Runner:
                 if high is not None:
                     LAG.labels(self.stage.name, tp.topic, tp.partition).set(
                         max(high - part.next, 0))
-                old = self.file.older_than(tp.partition, SEEN, time.time() - self.o.horizon_s,
-                                           5000)
-                if old:
-                    for key in old:
-                        part.state.delete(SEEN, key)
+                pruned = False
+                for ns, keep_s in self._expiring().items():
+                    for key in self.file.older_than(tp.partition, ns, time.time() - keep_s,
+                                                    5000):
+                        part.state.delete(ns, key)
+                        pruned = True
+                if pruned:
                     part.state.applied(await retry("prune", self._send_changes, tp.partition,
                                                    part.state))
         STATE_ENTRIES.labels(self.stage.name).set(self.file.count())
+
+    def _expiring(self) -> dict[str, float]:
+        """Namespace -> seconds an entry is kept: seen keys for the dedupe
+        horizon, and what the stage declares in ``expiring`` (by the entry's
+        ``t``, else the time it was written)."""
+        return {SEEN: self.o.horizon_s, **getattr(self.stage, "expiring", {})}
 
     async def stop(self) -> None:
         self._stopping = True

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaConnectionError, KafkaError
 from aiokafka.protocol.metadata import MetadataRequest
 
 
@@ -88,6 +88,20 @@ class Scanner:
         changelog of a million records is replayed without holding it."""
         ends = await self.end_offsets(list(starts))
         return await self._read({tp: (s, ends[tp]) for tp, s in starts.items()}, False, sink)
+
+    async def read_topic(self, topic: str,
+                         sink: Callable[[list], object] | None = None) -> list:
+        """Every record of ``topic`` (to ``sink`` as in :meth:`read_from`); none
+        when it does not exist (the embedded broker lists no topic that was
+        never written to). A broker that cannot be reached is an error, not an
+        empty topic."""
+        try:
+            parts = await self.partitions(topic)
+        except KafkaConnectionError:
+            raise
+        except KafkaError:
+            return []
+        return await self.read_from({TopicPartition(topic, p): 0 for p in parts}, sink)
 
     async def _read(self, wanted: dict[TopicPartition, tuple[int, int]], bounded: bool,
                     sink: Callable[[list], object] | None = None) -> list:

@@ -8,7 +8,13 @@ the case, its running clocks and the limits it opened with; a deadline index
 (``due``: sortable ``{epoch}|{event_id}|{reason}`` keys) tells the runner
 when the next tick is needed and a tick which clocks have run out. Every
 escalation is emitted once: the case records it, and the stream core writes
-each output once across crashes and rebalances."""
+each output once across crashes and rebalances.
+
+A tombstone on ``hub-watch-routed`` (``hub erase``) deletes the case, its
+clocks and parked updates, writes a ``hub.cases`` tombstone after whatever
+the watch wrote for it, and leaves an ``erased`` marker (the event id and a
+time, nothing personal): a later update or redelivery of the case is
+dropped instead of bringing it back."""
 
 from __future__ import annotations
 
@@ -31,7 +37,7 @@ from hub.watch.cases import TicketUpdate, apply_update, escalation, levels, open
 
 log = structlog.get_logger("hub.watch")
 
-CASE, DUE, EARLY = "case", "due", "early"
+CASE, DUE, EARLY, ERASED = "case", "due", "early", "erased"
 EARLY_REASON = "early"
 
 _LABELS = ["tier", "type", "channel", "queue"]
@@ -71,8 +77,9 @@ class WatchStage:
 
     def dedupe_key(self, record: Any) -> str | None:
         # A routed event seen twice is an upstream redelivery; updates and
-        # ticks are not deduplicated by key (one event has many updates).
-        if record.topic == WATCH_ROUTED and record.key:
+        # ticks are not deduplicated by key (one event has many updates), nor
+        # is an erasure (its key was seen: it is the routed event's).
+        if record.topic == WATCH_ROUTED and record.key and record.value is not None:
             return record.key.decode(errors="replace")
         return None
 
@@ -84,14 +91,43 @@ class WatchStage:
         if record.topic == self.ticks:
             return self._tick(orjson.loads(record.value)["at"], state)
         if record.topic == WATCH_ROUTED:
+            if record.value is None:
+                return self._erase(record, state)
             return self._open(RoutedEvent.from_json(record.value), state)
         return self._update(record, state)
+
+    # ---- erasure --------------------------------------------------------
+
+    def _erase(self, record: Any, state: PartitionState) -> list[Output]:
+        if not record.key:
+            return []
+        event_id = record.key.decode(errors="replace")
+        structlog.contextvars.bind_contextvars(event_id=event_id)
+        entry = state.get(CASE, event_id)
+        if entry is not None:
+            for reason, due in entry["clocks"].items():
+                state.delete(DUE, due_key(due, event_id, reason))
+            state.delete(CASE, event_id)
+        early = state.get(EARLY, event_id)
+        if early is not None:
+            state.delete(DUE, early["due_key"])
+            state.delete(EARLY, event_id)
+        state.put(ERASED, event_id, {"at": record.timestamp / 1000})
+        log.info("case.erased", had_case=entry is not None, parked=len(
+            (early or {}).get("updates", [])))
+        at = datetime.fromtimestamp(record.timestamp / 1000, UTC)
+        return [Output(CASES, record.key, None,
+                       cloudevents.headers(id=f"{event_id}@erased", source="/hub/watch",
+                                           type="hub.erased.v1", time=at, subject=event_id))]
 
     # ---- opening --------------------------------------------------------
 
     def _open(self, routed: RoutedEvent, state: PartitionState) -> list[Output]:
         structlog.contextvars.bind_contextvars(event_id=routed.event_id)
         if state.get(CASE, routed.event_id) is not None:
+            return []
+        if state.get(ERASED, routed.event_id) is not None:
+            log.info("case.erased_event_dropped")
             return []
         case, clocks, at_once = open_case(routed, self.rules, self.scale)
         ACCEPTED.labels(*_labels(case)).inc()
@@ -121,6 +157,9 @@ class WatchStage:
             return [dead_letter(record, DEADLETTER, "invalid_payload", str(exc)[:2000],
                                 source="/hub/watch")]
         structlog.contextvars.bind_contextvars(event_id=update.event_id)
+        if state.get(ERASED, update.event_id) is not None:
+            log.info("ticket_update.erased_case", status=update.status)
+            return []
         if state.get(CASE, update.event_id) is None:
             return self._park(update, record, state)
         return self._apply(update, state)

@@ -11,8 +11,7 @@ from datetime import datetime
 
 import httpx
 import orjson
-from aiokafka import AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka import AIOKafkaProducer
 
 from hub.kafka.topics import DEADLETTER, DELIVERIES
 from hub.stream.scanner import Scanner
@@ -27,21 +26,13 @@ class Replayed:
     failed: int = 0
 
 
-async def _all(scanner: Scanner, topic: str) -> list:
-    try:
-        parts = await scanner.partitions(topic)
-    except KafkaError:
-        return []  # the embedded broker lists no topic that was never written to
-    return await scanner.read_from({TopicPartition(topic, p): 0 for p in parts})
-
-
 async def replay(bootstrap: str, sub: Subscriber, since: datetime | None = None,
                  timeout_s: float = 10.0) -> Replayed:
     scanner = Scanner(bootstrap)
     try:
-        letters = [orjson.loads(r.value) for r in await _all(scanner, DEADLETTER)]
+        letters = [orjson.loads(r.value) for r in await scanner.read_topic(DEADLETTER)]
         delivered = {d["reply_id"] for d in (orjson.loads(r.value)
-                                             for r in await _all(scanner, DELIVERIES))
+                                             for r in await scanner.read_topic(DELIVERIES))
                      if d.get("provider") == sub.name and d.get("status") == "sent"}
     finally:
         await scanner.close()

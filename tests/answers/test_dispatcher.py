@@ -7,18 +7,23 @@ restarted sends every reply once."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 
 import httpx
 import orjson
 import pytest
 
+from hub.event import Contact
 from hub.kafka.bus import Bus
 from hub.kafka.embedded import free_port
-from hub.kafka.topics import DEADLETTER, DELIVERIES, REPLIES
+from hub.kafka.topics import DEADLETTER, DELIVERIES, REPLIES, WATCH_ROUTED
 from hub.settings import load_settings
+from tests.answers.test_acknowledge import routed
 from tests.conftest import start_broker
 from tests.fakes.aliyun import THROTTLED
 from tests.fakes.vendors import Vendors, dispatcher
@@ -30,7 +35,7 @@ def running(broker, fake_loop, logs_dir):
     vendors = Vendors(fake_loop)
     vendors.metrics = free_port()
     proc = dispatcher(broker.bootstrap, vendors, logs_dir,
-                      HUB_DISPATCHER_METRICS_PORT=str(vendors.metrics))
+                      HUB_DISPATCHER_METRICS_PORT=str(vendors.metrics), HUB_REPLY_WAIT_S="3")
     yield broker.bootstrap, vendors
     proc.stop()
 
@@ -52,6 +57,26 @@ def publish(bootstrap: str, replies: list[dict]) -> None:
         finally:
             await bus.close()
     asyncio.run(go())
+
+
+def publish_routed(bootstrap: str, events: list) -> None:
+    """What the worker writes to hub-watch-routed: the routed event (or, from
+    `hub erase`, a tombstone: ``(event_id, None)``)."""
+    async def go() -> None:
+        bus = Bus(load_settings(kafka_bootstrap=bootstrap))
+        try:
+            for e in events:
+                eid, value = e if isinstance(e, tuple) else (e.event_id, e.to_json())
+                await bus.publish(WATCH_ROUTED, eid, value, [])
+        finally:
+            await bus.close()
+    asyncio.run(go())
+
+
+def unaddressed(event_id: str, kind: str = "agent") -> dict:
+    r = reply(None)
+    r.update(event_id=event_id, kind=kind, to={})
+    return r
 
 
 def deliveries(bootstrap: str, replies: list[dict], timeout: float = 60) -> dict[str, dict]:
@@ -280,3 +305,81 @@ def test_tencent_as_the_sms_provider(private_broker, fake_loop, logs_dir):
                                                               "+8613911110010"]
     assert {m["context"] for m in v.tencent.messages} == {r["reply_id"] for r in replies}
     assert v.aliyun.messages == []
+
+
+def test_a_reply_without_a_recipient_goes_to_its_events_own(running):
+    bootstrap, v = running
+    known = routed("hotline", contact=Contact(phone="+8613911110031"))
+    later = routed("wechat", contact=Contact(wechat_openid="oWeChatLater0000000000031"))
+    publish_routed(bootstrap, [known])
+    first, second = unaddressed(known.event_id), unaddressed(later.event_id)
+    orphan = unaddressed(str(uuid.uuid4()))
+    publish(bootstrap, [first, second, orphan])
+    time.sleep(0.5)
+    publish_routed(bootstrap, [later])  # after its reply: the reply waited for it
+    got = deliveries(bootstrap, [first, second, orphan])
+    assert (got[first["reply_id"]]["channel"], got[first["reply_id"]]["status"]) == (
+        "sms", "sent")
+    assert {"phone": "13911110031"} in [{"phone": m["phone"]} for m in v.aliyun.messages]
+    assert (got[second["reply_id"]]["channel"], got[second["reply_id"]]["status"]) == (
+        "wechat", "sent")
+    assert {"touser": "oWeChatLater0000000000031", "content": second["text"]} in \
+        v.wechat.messages
+    # No event within HUB_REPLY_WAIT_S: failed and kept for a person.
+    assert got[orphan["reply_id"]]["status"] == "failed"
+    assert "no recipient" in got[orphan["reply_id"]]["error"]
+    letter = [d for d in dead_letters(bootstrap) if d["value"] and orphan["reply_id"] in d["value"]]
+    assert [d["reason"] for d in letter] == ["no_recipient"]
+
+
+def test_an_erased_events_contact_is_forgotten_and_its_opt_out_holds(running):
+    bootstrap, v = running
+    erased = routed("hotline", contact=Contact(phone="+8613911110032"))
+    opted = routed("hotline", text="退订", contact=Contact(phone="+8613911110033"))
+    publish_routed(bootstrap, [erased, (erased.event_id, None), opted])
+    marker = reply("sms", phone="+8613911110034")
+    publish(bootstrap, [marker])
+    deliveries(bootstrap, [marker])  # processed after the tombstone (same dispatcher)
+    after_erase = unaddressed(erased.event_id)
+    survey = unaddressed(opted.event_id, kind="survey")
+    publish(bootstrap, [after_erase, survey])
+    got = deliveries(bootstrap, [after_erase, survey])
+    assert got[after_erase["reply_id"]]["status"] == "failed"
+    assert got[survey["reply_id"]]["status"] == "suppressed"
+    assert not [m for m in v.aliyun.messages if m["phone"] in ("13911110032", "13911110033")]
+
+
+def _replay_cli(bootstrap: str, since: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hub", "replay", DEADLETTER, "--since", since],
+                          env=hub_env(bootstrap), capture_output=True, text=True, timeout=120)
+
+
+def test_replayed_dead_letters_are_sent_once_under_a_derived_id(running):
+    bootstrap, v = running
+    # Only this test's dead letters: the module's others (an invalid number
+    # still invalid) would fail again and be replayable again, by design.
+    time.sleep(1.1)
+    since = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    v.aliyun.invalid_numbers.add("13911110041")
+    r = reply("sms", phone="+8613911110041")
+    publish(bootstrap, [r])
+    assert deliveries(bootstrap, [r])[r["reply_id"]]["status"] == "failed"
+    v.aliyun.invalid_numbers.discard("13911110041")  # the cause fixed (the number ported back)
+    first = _replay_cli(bootstrap, since)
+    assert first.returncode == 0, first.stderr
+    again = dict(r, reply_id=f"{r['reply_id']}/replay")
+    assert deliveries(bootstrap, [again])[again["reply_id"]]["status"] == "sent"
+    second = _replay_cli(bootstrap, since)
+    assert second.returncode == 0, second.stderr
+    assert "0 replies written" in second.stdout and "already replayed" in second.stdout
+    time.sleep(2)
+    sent = [m["out_id"] for m in v.aliyun.messages]
+    assert sent.count(again["reply_id"]) == 1 and r["reply_id"] not in sent
+
+
+def test_replay_says_plainly_when_kafka_is_not_there():
+    done = subprocess.run([sys.executable, "-m", "hub", "replay", DEADLETTER],
+                          env=hub_env(f"127.0.0.1:{free_port()}"), capture_output=True,
+                          text=True, timeout=180)
+    assert done.returncode != 0
+    assert "not reachable" in done.stderr and "Traceback" not in done.stderr

@@ -24,6 +24,14 @@ def test_stopped_broker_gives_503_and_acknowledges_nothing(logs_dir):
         assert response.json()["error"]["code"] == "broker_unavailable"
         assert int(response.headers["retry-after"]) > 0
         assert elapsed < 10  # answered within the publish timeout, not hung
+        # Authenticated but unreadable: it cannot be kept, so not 400 but 503,
+        # and the upstream sends it again once the broker is back.
+        unreadable = signed_post(url, "hotline", None, body=b'{"call_id": ')
+        assert unreadable.status_code == 503 and int(unreadable.headers["retry-after"]) > 0
+        assert unreadable.json()["error"]["code"] == "broker_unavailable"
+        # Not authenticated: refused as ever, no broker needed.
+        assert signed_post(url, "hotline", payload, secret="whsec_" + "QUJD" * 8
+                           ).status_code == 401
         import httpx
 
         ready = httpx.get(f"{url}/readyz", timeout=10)

@@ -11,7 +11,15 @@ import pytest
 
 from hub.event import RoutedEvent
 from hub.kafka.topics import INTAKE, RAW, ROUTED
-from tests.helpers import FIXTURES, ce_id, end_offsets, read_topics, signed_post, wait_for
+from tests.helpers import (
+    FIXTURES,
+    ce_id,
+    end_offsets,
+    kept_refused,
+    read_topics,
+    signed_post,
+    wait_for,
+)
 
 
 def fixture(name: str) -> dict:
@@ -97,20 +105,22 @@ def _publishes_nothing(broker, send) -> httpx.Response:
     return response
 
 
-@pytest.mark.parametrize("case, status, code", [
-    ("bad_signature", 401, "invalid_signature"),
-    ("wrong_secret", 401, "invalid_signature"),
-    ("missing_headers", 401, "invalid_signature"),
-    ("stale_timestamp", 401, "stale_timestamp"),
-    ("future_timestamp", 401, "stale_timestamp"),
-    ("malformed_json", 400, "invalid_payload"),
-    ("json_array", 400, "invalid_payload"),
-    ("missing_call_id", 400, "invalid_payload"),
-    ("wrong_media_type", 415, "unsupported_media_type"),
-    ("oversized", 413, "payload_too_large"),
+# Refused before it is authenticated (or read): stored nowhere. Authenticated
+# and then refused: kept in hub.raw for `hub replay hub.raw`, never on hub.intake.
+@pytest.mark.parametrize("case, status, code, kept", [
+    ("bad_signature", 401, "invalid_signature", False),
+    ("wrong_secret", 401, "invalid_signature", False),
+    ("missing_headers", 401, "invalid_signature", False),
+    ("stale_timestamp", 401, "stale_timestamp", False),
+    ("future_timestamp", 401, "stale_timestamp", False),
+    ("malformed_json", 400, "invalid_payload", True),
+    ("json_array", 400, "invalid_payload", True),
+    ("missing_call_id", 400, "invalid_payload", True),
+    ("wrong_media_type", 415, "unsupported_media_type", True),
+    ("oversized", 413, "payload_too_large", False),
 ])
-def test_refused_requests_get_their_error_and_publish_nothing(broker, gateway, case, status,
-                                                              code):
+def test_refused_requests_get_their_error_and_are_kept_only_when_authenticated(
+        broker, gateway, case, status, code, kept):
     payload = fixture("hotline/repair_booking.json")
     good = orjson.dumps(payload)
     now = int(datetime.now().timestamp())
@@ -144,7 +154,13 @@ def test_refused_requests_get_their_error_and_publish_nothing(broker, gateway, c
                 return signed_post(gateway, "hotline", big)
         raise AssertionError(case)
 
-    response = _publishes_nothing(broker, send)
+    if kept:
+        response, raw = kept_refused(broker.bootstrap, send)
+        assert raw["refused"] == response.json()["error"]
+        assert raw["path"] == "/v1/channels/hotline" and raw["channel"] == "hotline"
+        assert raw["headers"]["webhook-signature"] == "[redacted]"
+    else:
+        response = _publishes_nothing(broker, send)
     assert response.status_code == status
     assert response.json()["error"]["code"] == code
     assert response.json()["error"]["message"]

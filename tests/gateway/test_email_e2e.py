@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from email.mime.text import MIMEText
 
 import aiosmtplib
@@ -10,7 +11,15 @@ import pytest
 from hub.event import RoutedEvent
 from hub.kafka.topics import INTAKE, RAW
 from tests.conftest import start_broker
-from tests.helpers import FIXTURES, Proc, end_offsets, hub_env, routed_where, signed_post
+from tests.helpers import (
+    FIXTURES,
+    Proc,
+    end_offsets,
+    hub_env,
+    kept_refused,
+    routed_where,
+    signed_post,
+)
 from tests.test_mail import mime
 
 
@@ -97,3 +106,30 @@ def test_http_route_takes_a_signed_raw_message(broker, gateway, ctype, status):
     raw = mime("网站上的咨询:请问保养多少钱", Message_ID=f"<http-{status}@example.cn>")
     response = signed_post(gateway, "email", None, body=raw, content_type=ctype)
     assert response.status_code == status
+
+
+def test_unreadable_mail_gets_550_after_it_is_kept_and_replays_once_fixed(broker, smtp_port):
+    from hub.channels import CHANNELS, ChannelSpec
+    from hub.connectors.email import EmailConnector
+    from hub.event import utcnow
+    from hub.gateway.replay import replay
+    from hub.normalizers import email
+    from hub.settings import load_settings
+
+    since = utcnow()
+    no_from = b"Subject: =?utf-8?b?5YiZ6L2m?=\r\nMessage-ID: <no-from-1@example.cn>\r\n\r\nhi\r\n"
+    (code, message), raw = kept_refused(broker.bootstrap, lambda: send(smtp_port, no_from))
+    assert code == 550 and "From" in message
+    assert raw["path"] == "smtp" and raw["headers"]["mail_from"] == "kehu@example.cn"
+    assert raw["refused"]["code"] == "invalid_payload" and raw["body"].encode() == no_from
+
+    def fixed(payload: dict, received_at):  # the fix: no From header, the envelope's sender
+        return email.normalize({"rfc822": b"From: kehu@example.cn\r\n" + payload["rfc822"]},
+                               received_at)
+
+    channels = tuple(ChannelSpec(EmailConnector, fixed) if s.connector is EmailConnector else s
+                     for s in CHANNELS)
+    settings = load_settings(kafka_bootstrap=broker.bootstrap)
+    assert [f.path for f in asyncio.run(replay(settings, since)).failed] == ["smtp"]
+    assert asyncio.run(replay(settings, since, channels)).sent == 1
+    assert routed(broker, "<no-from-1@example.cn>").contact.email == "kehu@example.cn"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 
 import pytest
@@ -9,7 +10,14 @@ import pytest
 from hub.event import RoutedEvent
 from hub.kafka.topics import INTAKE, RAW
 from tests import gbt32960_frames as g
-from tests.helpers import FIXTURES, end_offsets, read_topics, routed_where, signed_post
+from tests.helpers import (
+    FIXTURES,
+    end_offsets,
+    kept_refused,
+    read_topics,
+    routed_where,
+    signed_post,
+)
 
 PATH = "/v1/channels/telematics/gbt32960"
 SAMPLE = bytes.fromhex((FIXTURES / "telematics" / "gbt32960_alarm.hex").read_text().strip())
@@ -56,9 +64,19 @@ def test_login_and_alarm_free_frames_are_answered_but_not_routed(broker, gateway
     (g.realtime(datetime(2026, 11, 22), g.vehicle(10, 20, 30) + bytes(2), g.alarm(3, [1])),
      "application/octet-stream", 400, "data item 2 (0x00) at byte 51 after vehicle"),
 ])
-def test_bad_frames_get_a_clear_error_and_publish_nothing(broker, gateway, body, ctype, status,
-                                                          words):
-    before = end_offsets(broker.bootstrap, [RAW, INTAKE])
-    response = post(gateway, body, ctype)
+def test_bad_frames_get_a_clear_error_and_are_kept_byte_for_byte(broker, gateway, body, ctype,
+                                                                  status, words):
+    response, raw = kept_refused(broker.bootstrap, lambda: post(gateway, body, ctype))
     assert response.status_code == status and words in response.json()["error"]["message"]
+    assert raw["refused"] == response.json()["error"]
+    kept = raw["body"].encode() if raw["body"] is not None else base64.b64decode(raw["body_base64"])
+    assert kept == body
+
+
+def test_frames_under_a_wrong_signature_are_stored_nowhere(broker, gateway):
+    before = end_offsets(broker.bootstrap, [RAW, INTAKE])
+    response = signed_post(gateway, "telematics", None, body=SAMPLE[:-1] + b"\x00",
+                           secret="whsec_" + "QUJD" * 8, content_type="application/octet-stream",
+                           path=PATH)
+    assert response.status_code == 401
     assert end_offsets(broker.bootstrap, [RAW, INTAKE]) == before

@@ -11,7 +11,7 @@ from hub import qr
 from hub.event import RoutedEvent
 from hub.kafka.topics import INTAKE, RAW
 from hub.settings import DEV_SECRETS
-from tests.helpers import end_offsets, routed_where
+from tests.helpers import end_offsets, kept_refused, routed_where
 
 SECRET = DEV_SECRETS["qr_secret"]
 
@@ -68,11 +68,19 @@ def test_form_submission_gets_a_confirmation_page_with_the_reference(broker, gat
     assert 'class="ref"' in response.text
 
 
-def test_invalid_phone_is_a_clear_error_and_publishes_nothing(broker, gateway):
+def test_invalid_phone_is_a_clear_error_and_is_kept_for_replay(broker, gateway):
+    response, raw = kept_refused(broker.bootstrap, lambda: httpx.post(
+        f"{gateway}/v1/channels/qr", json={
+            "token": token(dealer="D0888"), "phone": "12345", "text": "x"}))
+    assert response.status_code == 400 and "phone" in response.json()["error"]["message"]
+    assert raw["refused"] == response.json()["error"] and raw["channel"] == "qr"
+
+
+def test_a_forged_token_is_refused_and_stored_nowhere(broker, gateway):
     before = end_offsets(broker.bootstrap, [RAW, INTAKE])
     response = httpx.post(f"{gateway}/v1/channels/qr", json={
-        "token": token(dealer="D0888"), "phone": "12345", "text": "x"})
-    assert response.status_code == 400 and "phone" in response.json()["error"]["message"]
+        "token": token(dealer="D0888")[:-4] + "AAAA", "phone": "13900006666", "text": "x"})
+    assert response.status_code == 401
     assert end_offsets(broker.bootstrap, [RAW, INTAKE]) == before
 
 
@@ -96,16 +104,16 @@ def test_rate_limit_per_code(broker, gateway):
 def test_an_over_long_name_is_refused_in_the_customer_language(broker, gateway, accept, lang,
                                                                 words):
     headers = {"Accept-Language": accept} if accept else {}
-    before = end_offsets(broker.bootstrap, [RAW, INTAKE])
     # From an address of its own: the shared gateway allows 20 submissions per address.
     client = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.19"))
-    page = client.post(f"{gateway}/v1/channels/qr", headers=headers, data={
-        "token": token(dealer="D-LANG"), "phone": "13900005555", "name": "名" * 61,
-        "text": "刹车有异响"})
+    page, raw = kept_refused(broker.bootstrap, lambda: client.post(
+        f"{gateway}/v1/channels/qr", headers=headers, data={
+            "token": token(dealer="D-LANG"), "phone": "13900005555", "name": "名" * 61,
+            "text": "刹车有异响"}))
     assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
     assert f'<html lang="{lang}">' in page.text and words in page.text
     assert page.headers["content-language"] == lang and page.headers["vary"] == "Accept-Language"
-    assert end_offsets(broker.bootstrap, [RAW, INTAKE]) == before
+    assert raw["refused"]["code"] == "invalid_payload" and "name" in raw["refused"]["message"]
     api = client.post(f"{gateway}/v1/channels/qr", headers=headers, json={
         "token": token(dealer="D-LANG"), "phone": "13900005555", "name": "名" * 61, "text": "x"})
     assert api.status_code == 400 and api.json()["error"]["message"].startswith("name: ")

@@ -14,7 +14,7 @@ import pytest
 from hub.event import RoutedEvent
 from hub.kafka.topics import INTAKE, RAW, ROUTED
 from hub.settings import DEV_SECRETS
-from tests.helpers import FIXTURES, ce_id, end_offsets, routed_where, wait_for
+from tests.helpers import FIXTURES, ce_id, end_offsets, kept_refused, routed_where, wait_for
 
 TOKEN = DEV_SECRETS["push_token"]
 
@@ -47,12 +47,11 @@ def test_aliyun_batch_each_report_its_own_event(broker, gateway, worker):
     assert events[ids[0]].source == "sms:aliyun"
 
 
-def test_aliyun_batch_with_one_bad_report_is_refused_whole(broker, gateway):
+def test_aliyun_batch_with_one_bad_report_is_refused_whole_and_kept_once(broker, gateway):
     batch = [*load("aliyun_batch.json"), {"phone_number": "139", "content": "缺少 sequence_id"}]
-    before = end_offsets(broker.bootstrap, [RAW, INTAKE])
-    response = aliyun(gateway, batch)
+    response, raw = kept_refused(broker.bootstrap, lambda: aliyun(gateway, batch))
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_payload"
-    assert end_offsets(broker.bootstrap, [RAW, INTAKE]) == before
+    assert orjson.loads(raw["body"]) == batch and raw["query"] == "token=%5Bredacted%5D"
 
 
 @pytest.mark.parametrize("path", ["/v1/channels/sms/aliyun", "/v1/channels/sms/tencent"])
@@ -126,7 +125,16 @@ def test_twilio_refusals(broker, gateway, case):
         response = httpx.post(f"{gateway}/v1/channels/sms/twilio", content=orjson.dumps(params),
                               headers={"content-type": "application/json"})
     assert response.status_code == (415 if case == "json" else 401)
+    # Its signature covers the form's fields: Twilio's JSON cannot be authenticated.
     assert end_offsets(broker.bootstrap, [RAW, INTAKE]) == before
+
+
+def test_a_signed_twilio_form_without_a_message_sid_is_refused_and_kept(broker, gateway):
+    params = {k: v for k, v in load("twilio_mms.json").items() if k != "MessageSid"}
+    response, raw = kept_refused(broker.bootstrap, lambda: twilio_post(gateway, params))
+    assert response.status_code == 400 and raw["refused"] == response.json()["error"]
+    assert "MessageSid" in raw["refused"]["message"]
+    assert raw["headers"]["x-twilio-signature"] == "[redacted]" and raw["body"] == urlencode(params)
 
 
 def test_opt_out_reply_is_flagged_and_never_a_complaint(broker, gateway, worker):

@@ -206,3 +206,63 @@ def test_working_days_move_the_resolution_limit_over_a_holiday(tmp_path):
     # First response stays wall-clock.
     assert datetime.fromisoformat(clocks["first_response_overdue"]) == \
         routed.route.first_response_due
+
+
+# ---- erasure (hub erase): a tombstone on hub-watch-routed -------------------
+
+def _tombstone(w: Watch, event_id: str, at: datetime = T0) -> list:
+    return w.feed(WATCH_ROUTED, None, event_id.encode(), at)
+
+
+def test_a_tombstone_deletes_the_case_and_its_clocks_and_writes_a_case_tombstone(tmp_path):
+    w = Watch(tmp_path)
+    eid = w.open()
+    assert w.stage.next_due(w.state) is not None
+    out = _tombstone(w, eid, T0 + timedelta(minutes=1))
+    assert [(o.topic, o.key, o.value) for o in out] == [(CASES, eid.encode(), None)]
+    assert dict(out[0].headers)["ce_type"] == b"hub.erased.v1"
+    assert w.state.get("case", eid) is None
+    assert w.stage.next_due(w.state) is None     # no clock left to escalate
+    assert w.tick(T0 + timedelta(days=30)) == []
+    marker = w.state.get("erased", eid)
+    assert marker == {"at": (T0 + timedelta(minutes=1)).timestamp()}  # nothing personal
+
+
+def test_an_update_after_the_erasure_is_dropped_not_resurrected_nor_parked(tmp_path):
+    w = Watch(tmp_path)
+    eid = w.open()
+    _tombstone(w, eid)
+    assert w.update(eid, "contacted", T0 + timedelta(minutes=5), note="已电话联系赵先生") == []
+    assert w.state.get("case", eid) is None and w.state.get("early", eid) is None
+    assert w.tick(T0 + timedelta(minutes=10)) == []  # no unknown_event dead letter either
+
+
+def test_the_routed_event_again_after_the_erasure_opens_nothing(tmp_path):
+    w = Watch(tmp_path)
+    eid = w.open()
+    _tombstone(w, eid)
+    assert w.feed(WATCH_ROUTED, w.routed.model_dump_json(by_alias=True).encode(),
+                  eid.encode()) == []
+    assert w.state.get("case", eid) is None
+
+
+def test_a_tombstone_drops_parked_updates_and_their_deadline(tmp_path):
+    w = Watch(tmp_path)
+    w.update("e-parked", "acknowledged", T0, note="客户手机13900009999")
+    assert w.state.get("early", "e-parked") is not None
+    _tombstone(w, "e-parked")
+    assert w.state.get("early", "e-parked") is None
+    assert w.stage.next_due(w.state) is None
+    assert w.tick(T0 + timedelta(minutes=5)) == []
+
+
+def test_a_tombstone_is_not_taken_for_a_redelivery_and_is_idempotent(tmp_path):
+    w = Watch(tmp_path)
+    eid = w.open()
+    tomb = SimpleNamespace(topic=WATCH_ROUTED, key=eid.encode(), value=None)
+    routed = SimpleNamespace(topic=WATCH_ROUTED, key=eid.encode(), value=b"{}")
+    assert w.stage.dedupe_key(tomb) is None and w.stage.dedupe_key(routed) == eid
+    _tombstone(w, eid)
+    again = _tombstone(w, eid)
+    assert [(o.topic, o.value) for o in again] == [(CASES, None)]
+    assert _tombstone(w, "e-never-seen")[0].value is None  # a case the watch never had
