@@ -91,8 +91,10 @@ class Proc:
                 self.kill()
 
 
-def start_gateway(bootstrap: str, log_dir: Path, **extra: str) -> tuple[Proc, str]:
-    port = free_port()
+def start_gateway(bootstrap: str, log_dir: Path, port: int | None = None,
+                  **extra: str) -> tuple[Proc, str]:
+    """A gateway that answers /healthz; on ``port`` (a restart keeps its URL) or a free one."""
+    port = port or free_port()
     proc = Proc("gateway", hub_env(bootstrap, HUB_HTTP_PORT=str(port), **extra), log_dir).start()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -194,6 +196,41 @@ def routed_where(bootstrap: str, match, timeout: float = 60):
                 return event
         time.sleep(0.3)
     raise AssertionError("no matching routed event")
+
+
+def routed_counts(bootstrap: str, timeout: float = 10) -> dict[str, int]:
+    """How many times each event id was routed, across every hub.routed.* topic
+    (``timeout``: how long the read may take; a busy disk broker wants more)."""
+    from collections import Counter
+
+    from hub.kafka.topics import ROUTED
+
+    return Counter(ce_id(r) for r in read_topics(bootstrap, ROUTED, timeout))
+
+
+def routing_pauses(bootstrap: str, since: float, until: float | None = None,
+                   timeout: float = 10) -> tuple[float, float]:
+    """What a fault at ``since`` (epoch seconds) cost routing, from the records'
+    own timestamps: the longest gap between consecutive routed records after it
+    (the whole group standing still, as in a rebalance), and the longest an
+    event routed after it had waited since its hub.intake record (a partition
+    left with a dead owner). Seconds; a repeat counts at its first routing;
+    ``until`` ends the window (the next fault)."""
+    from hub.kafka.topics import INTAKE, ROUTED
+
+    first: dict[str, int] = {}
+    for r in read_topics(bootstrap, ROUTED, timeout):
+        key = ce_id(r)
+        first[key] = min(first.get(key, r.timestamp), r.timestamp)
+    intake = {ce_id(r): r.timestamp for r in read_topics(bootstrap, [INTAKE], timeout)}
+    start, end = since * 1000, (until or float("inf")) * 1000
+    after = sorted(t for t in first.values() if start <= t < end)
+    before = [t for t in first.values() if t < start]
+    marks = ([max(before)] if before else []) + after  # the last one before opens the gap
+    gap = max((b - a for a, b in zip(marks, marks[1:], strict=False)), default=0)
+    waited = max((t - intake[k] for k, t in first.items()
+                  if start <= t < end and k in intake), default=0)
+    return gap / 1000, waited / 1000
 
 
 def delete_topics(bootstrap: str, topics: Iterable[str]) -> None:
