@@ -13,13 +13,17 @@ _PR_SET_PDEATHSIG = 1
 
 
 def die_with_parent() -> None:
-    """``preexec_fn``: the kernel sends SIGTERM to the child when its parent dies,
-    even by SIGKILL, which no handler of the parent could see (Linux only;
-    harmless elsewhere). The kernel ties it to the *thread* that forked:
-    start children from a thread that lives as long as they should (the
-    main thread, as `hub up` and the test fixtures do)."""
+    """``preexec_fn``: the kernel kills the child when its parent dies, even by
+    SIGKILL, which no handler of the parent could see (Linux only; harmless
+    elsewhere). SIGKILL, not SIGTERM: a worker whose broker died with the
+    parent spent ~20 s retrying connections in its graceful stop, and a `hub
+    up` started again meanwhile found it alive on the new broker (bench/chaos
+    routed one event twice). Every part is built to be SIGKILLed. The kernel
+    ties it to the *thread* that forked: start children from a thread that
+    lives as long as they should (the main thread, as `hub up` and the test
+    fixtures do)."""
     with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def spawn(argv: list[str], env: dict[str, str] | None = None,
