@@ -370,8 +370,6 @@ class Runner:
             self._consumer.seek(tp, part.next)
             return
         state = part.state
-        if not await self._still_owner(tp, part):
-            return
         outputs = await self._process(tp, part, records)
         try:
             await self._send_outputs(outputs)
@@ -404,25 +402,6 @@ class Runner:
             part.emitted.clear()
             part.floor.clear()
         BATCHES.labels(self.stage.name).observe(time.perf_counter() - started)
-
-    async def _still_owner(self, tp: TopicPartition, part: _Partition) -> bool:
-        """A fence before each batch. A member the group dropped (its session
-        lapsed while the broker was overloaded) keeps its partitions until it
-        hears so, and a batch it processed then was routed again by the new
-        owner (seen in bench/chaos.py: 45 of 1,000 twice). Committing where
-        the batch starts fails for a dropped member's generation, so it stops
-        here. What it wrote before the group moved on, the new owner finds
-        (its take scans the outputs for a crashed batch's), as long as a
-        batch takes less time than a rebalance."""
-        try:
-            await retry("fence", self._consumer.commit, {tp: part.next})
-        except (CommitFailedError, IllegalStateError) as exc:
-            log.warning("stream.fenced", topic=tp.topic, partition=tp.partition,
-                        error=type(exc).__name__)
-            part.state.discard()
-            self.parts.pop(tp, None)
-            return False
-        return True
 
     async def _process(self, tp: TopicPartition, part: _Partition,
                        records: list) -> list[Output]:

@@ -114,11 +114,9 @@ def test_a_worker_killed_and_one_added_mid_stream_lose_nothing_and_route_nothing
 def test_a_worker_frozen_past_its_session_routes_nothing_its_successor_routes(
         private_broker, logs_dir):  # noqa: F811
     """SIGSTOP for longer than the session: the group hands its partitions to
-    the other worker. Woken, it believes for a moment that it still owns them
-    (the runner's fence before each batch stops it: `stream.fenced` in its
-    log). Nothing is lost and nothing routed twice either way; this run does
-    not tell the fence from the take's scan for a crashed batch's outputs,
-    which also catches what the frozen worker wrote before it froze."""
+    the other worker. Woken, it believes for a moment that it still owns them;
+    what it writes then is found by the new owner's take (its scan for a
+    crashed batch's outputs) or refused at its commit."""
     bootstrap = private_broker.bootstrap
     group = [_worker(bootstrap, logs_dir, f"frozen-{n}").start() for n in range(2)]
     for proc in group:
