@@ -13,7 +13,6 @@ asked, and replies that were not valid replies at all."""
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,6 +26,7 @@ from hub.kafka.bus import Bus
 from hub.kafka.security import client_kwargs
 from hub.kafka.topics import DEADLETTER, REPLIES
 from hub.settings import Settings
+from hub.stream.records import dead_letter_value
 from hub.stream.scanner import Scanner
 
 NEVER = frozenset({"invalid_reply"})
@@ -42,10 +42,8 @@ class Replayed:
 
 
 def _reply(letter: dict) -> dict | None:
-    raw = letter.get("value")
-    raw = raw.encode() if raw is not None else base64.b64decode(letter.get("value_base64") or "")
     try:
-        reply = orjson.loads(raw)
+        reply = orjson.loads(dead_letter_value(letter))
     except orjson.JSONDecodeError:
         return None
     return reply if isinstance(reply, dict) and reply.get("reply_id") else None

@@ -59,3 +59,10 @@ def dead_letter(record, deadletter_topic: str, reason: str, error: str,
     return Output(deadletter_topic, record.key, body,
                   cloudevents.headers(id=ce_id, source=source, type="hub.deadletter.v1",
                                       time=now))
+
+
+def dead_letter_value(letter: dict) -> bytes:
+    """The record a dead letter keeps, as it was (the inverse of :func:`dead_letter`)."""
+    if letter.get("value") is not None:
+        return letter["value"].encode()
+    return base64.b64decode(letter.get("value_base64") or "")

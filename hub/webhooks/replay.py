@@ -14,6 +14,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 
 from hub.kafka.topics import DEADLETTER, DELIVERIES
+from hub.stream.records import dead_letter_value
 from hub.stream.scanner import Scanner
 from hub.webhooks.delivery import WebhookStage
 from hub.webhooks.subscribers import Subscriber
@@ -49,8 +50,7 @@ async def replay(bootstrap: str, sub: Subscriber, since: datetime | None = None,
                 if f"webhook:{sub.name}:{letter['ce_id']}" in delivered:
                     done.skipped += 1
                     continue
-                value = letter["value"].encode() if letter["value"] is not None else \
-                    base64.b64decode(letter["value_base64"])
+                value = dead_letter_value(letter)
                 item = {"ce_id": letter["ce_id"], "value": base64.b64encode(value).decode()}
                 error = await stage.post(item)
                 outcome = stage.outcome(item, "sent" if error is None else "failed",
